@@ -1,0 +1,193 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { AppError, echo } from './errors.js';
+
+export const STATES = ['memory', 'ipc', 'file', 'redis'] as const;
+export type StateName = (typeof STATES)[number];
+
+/** States a later milestone brings; refused with a clear message until then. */
+const STATES_NOT_YET_AVAILABLE: ReadonlySet<StateName> = new Set(['file', 'redis']);
+
+export interface Config {
+  /** Worker processes to fork. @default the number of CPUs */
+  workers: number;
+  /** TCP port; 0 picks a free one (printed in the banner). @default 3000 */
+  port: number;
+  /** Address to bind; `0.0.0.0` for a classroom. @default '127.0.0.1' */
+  host: string;
+  /** Where `/counter` keeps its count. @default 'memory' */
+  state: StateName;
+  /** Latency of the simulated database, per call. @default 1000 */
+  dbDelayMs: number;
+  /** Entries the LRU and TTL caches keep per worker. @default 10 */
+  cacheMax: number;
+  /** Lifetime of a TTL cache entry. @default 10000 */
+  cacheTtlMs: number;
+  /** The await between read and write in the unsafe counters. @default 5 */
+  ioDelayMs: number;
+  /** How long a draining worker may take before it is killed. @default 10000 */
+  shutdownTimeoutMs: number;
+}
+
+type IntegerKey = {
+  [K in keyof Config]: Config[K] extends number ? K : never;
+}[keyof Config];
+
+interface IntegerOption {
+  key: IntegerKey;
+  flag: string;
+  env?: string;
+  min: number;
+  max: number;
+  help: string;
+}
+
+const INTEGER_OPTIONS: readonly IntegerOption[] = [
+  { key: 'workers', flag: 'workers', env: 'WEB_CONCURRENCY', min: 1, max: 64, help: 'worker processes' },
+  { key: 'port', flag: 'port', env: 'PORT', min: 0, max: 65535, help: 'port to listen on; 0 = a free port' },
+  { key: 'dbDelayMs', flag: 'db-delay-ms', min: 0, max: 600_000, help: 'latency of the simulated database' },
+  { key: 'cacheMax', flag: 'cache-max', min: 1, max: 1_000_000, help: 'entries kept by the LRU and TTL caches' },
+  { key: 'cacheTtlMs', flag: 'cache-ttl-ms', min: 1, max: 86_400_000, help: 'lifetime of a TTL cache entry' },
+  {
+    key: 'ioDelayMs',
+    flag: 'io-delay-ms',
+    min: 0,
+    max: 60_000,
+    help: 'await between read and write in unsafe counters',
+  },
+  {
+    key: 'shutdownTimeoutMs',
+    flag: 'shutdown-timeout-ms',
+    min: 0,
+    max: 600_000,
+    help: 'how long in-flight requests may take on shutdown',
+  },
+];
+
+export const defaultConfig = (): Config => ({
+  workers: Math.min(availableParallelism(), 64),
+  port: 3000,
+  host: '127.0.0.1',
+  state: 'memory',
+  dbDelayMs: 1000,
+  cacheMax: 10,
+  cacheTtlMs: 10_000,
+  ioDelayMs: 5,
+  shutdownTimeoutMs: 10_000,
+});
+
+const parseInteger = (option: IntegerOption, raw: string, source: string): number => {
+  const range = `an integer from ${option.min} to ${option.max}`;
+  const value = /^\d{1,16}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < option.min || value > option.max) {
+    throw new AppError('E_CONFIG', `Expected ${source} to be ${range}, got \`${echo(raw)}\`.`);
+  }
+  return value;
+};
+
+const parseState = (raw: string, source: string): StateName => {
+  const state = STATES.find((name) => name === raw);
+  if (state === undefined) {
+    throw new AppError('E_CONFIG', `Expected ${source} to be one of ${STATES.join(', ')}, got \`${echo(raw)}\`.`);
+  }
+  if (STATES_NOT_YET_AVAILABLE.has(state)) {
+    throw new AppError(
+      'E_CONFIG',
+      `${source} \`${state}\` is not available yet: this build supports ${STATES.filter((s) => !STATES_NOT_YET_AVAILABLE.has(s)).join(', ')}.`,
+    );
+  }
+  return state;
+};
+
+export interface ParsedArgs {
+  help: boolean;
+  config: Config;
+}
+
+/** Flags beat environment variables beat defaults; every value is validated here, once. */
+export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs => {
+  const options = {
+    help: { type: 'boolean', short: 'h' },
+    host: { type: 'string' },
+    state: { type: 'string' },
+    ...Object.fromEntries(INTEGER_OPTIONS.map((option) => [option.flag, { type: 'string' }])),
+  } as const;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new AppError('E_CONFIG', describeParseError(error), { cause: error });
+  }
+
+  const config = defaultConfig();
+  for (const option of INTEGER_OPTIONS) {
+    const flagValue = values[option.flag];
+    const envValue = option.env === undefined ? undefined : env[option.env];
+    if (typeof flagValue === 'string') {
+      config[option.key] = parseInteger(option, flagValue, `\`--${option.flag}\``);
+    } else if (envValue !== undefined && envValue !== '' && option.env !== undefined) {
+      config[option.key] = parseInteger(option, envValue, `\`${option.env}\``);
+    }
+  }
+
+  const host = typeof values.host === 'string' ? values.host : env.HOST;
+  if (host !== undefined && host !== '') config.host = host;
+  if (typeof values.host === 'string' && values.host.trim() === '') {
+    throw new AppError('E_CONFIG', 'Expected `--host` to be an address such as 127.0.0.1 or 0.0.0.0, got ``.');
+  }
+
+  if (typeof values.state === 'string') config.state = parseState(values.state, '`--state`');
+
+  return { help: values.help === true, config };
+};
+
+const describeParseError = (error: unknown): string => {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `Unknown option \`${echo(unknown[1] ?? '')}\`; see --help for the options.`;
+  const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
+  if (missing) return `Expected \`${missing[1]}\` to be followed by a value.`;
+  const positional = /Unexpected argument '([^']+)'/.exec(message);
+  if (positional) return `Unexpected argument \`${echo(positional[1] ?? '')}\`; options start with --, see --help.`;
+  return `${message.split('\n')[0]} See --help.`;
+};
+
+export const helpText = (): string => {
+  const defaults = defaultConfig();
+  const rows: [string, string][] = [
+    ...INTEGER_OPTIONS.map((option): [string, string] => [
+      `--${option.flag} <n>`,
+      `${option.help} (${option.min}-${option.max}; default ${option.key === 'workers' ? 'CPU count' : defaults[option.key]}${option.env ? `; env ${option.env}` : ''})`,
+    ]),
+    ['--host <addr>', `address to bind (default ${defaults.host}; env HOST; 0.0.0.0 for a classroom)`],
+    ['--state <name>', `where /counter keeps its count: ${STATES.join('|')} (default ${defaults.state})`],
+    ['-h, --help', 'show this help'],
+  ];
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return [
+    'cluster-state-lab: one Hono app, N worker processes, and what happens to their in-process state.',
+    '',
+    'Usage: npm run cluster -- [options]',
+    '       cluster-state-lab [options]',
+    '',
+    'Options:',
+    ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`),
+    '',
+    'Example: npm run cluster -- --workers 4, then: curl -s http://127.0.0.1:3000/counter',
+  ].join('\n');
+};
+
+const WORKER_CONFIG_ENV = 'CLUSTER_STATE_LAB_CONFIG';
+
+/** The environment a forked worker needs to rebuild the primary's config. */
+export const workerEnv = (config: Config): Record<string, string> => ({
+  [WORKER_CONFIG_ENV]: JSON.stringify(config),
+});
+
+/** Read in a worker: the config its primary validated and serialised. */
+export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const raw = env[WORKER_CONFIG_ENV];
+  if (raw === undefined)
+    throw new AppError('E_CONFIG', `A worker needs ${WORKER_CONFIG_ENV}; start the lab through its CLI.`);
+  return { ...defaultConfig(), ...(JSON.parse(raw) as Partial<Config>) };
+};

@@ -1,0 +1,61 @@
+import type { CacheStats } from './caches/cache.js';
+import type { StateName } from './config.js';
+
+export interface WorkerIdentity {
+  /** node:cluster's worker id: 1, 2, … and a replacement gets the next one. */
+  id: number;
+  pid: number;
+}
+
+/** What one worker knows about itself (`GET /stats`). */
+export interface WorkerStats extends WorkerIdentity {
+  uptime_s: number;
+  requests: number;
+  state: StateName;
+  /** Each counter strategy's latest value as this worker knows it. */
+  counters: Record<string, number | null>;
+  caches: Record<string, CacheStats>;
+  db_calls: number;
+}
+
+export interface ClusterTotals {
+  workers: number;
+  requests: number;
+  db_calls: number;
+  /** Per-worker counters added up: what a single shared counter would have said. */
+  counters: Record<string, number>;
+  caches: Record<string, { size: number; hits: number; misses: number }>;
+}
+
+/** Every live worker's stats, gathered by the primary (`GET /cluster`). */
+export interface ClusterStats {
+  workers: WorkerStats[];
+  /** Live workers that did not answer in time (busy or stuck). */
+  unresponsive: WorkerIdentity[];
+  totals: ClusterTotals;
+  restarts: number;
+  ipc_counter: number;
+  started_at: string;
+}
+
+// Only the per-worker counters are summed: a shared counter (ipc) is the same number seen N times.
+const PER_WORKER_COUNTERS = new Set(['local', 'unsafe']);
+
+export const summarize = (workers: readonly WorkerStats[]): ClusterTotals => {
+  const totals: ClusterTotals = { workers: workers.length, requests: 0, db_calls: 0, counters: {}, caches: {} };
+  for (const worker of workers) {
+    totals.requests += worker.requests;
+    totals.db_calls += worker.db_calls;
+    for (const [name, value] of Object.entries(worker.counters)) {
+      if (PER_WORKER_COUNTERS.has(name)) totals.counters[name] = (totals.counters[name] ?? 0) + (value ?? 0);
+    }
+    for (const [name, cache] of Object.entries(worker.caches)) {
+      const sum = totals.caches[name] ?? { size: 0, hits: 0, misses: 0 };
+      sum.size += cache.size;
+      sum.hits += cache.hits;
+      sum.misses += cache.misses;
+      totals.caches[name] = sum;
+    }
+  }
+  return totals;
+};
