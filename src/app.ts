@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { readThrough } from './caches/cache.js';
+import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
+import type { Lab } from './lab.js';
+import type { ClusterStats } from './stats.js';
+
+export interface AppOptions {
+  lab: Lab;
+  /** Every live worker's stats, gathered by the primary. */
+  clusterStats: () => Promise<ClusterStats>;
+}
+
+const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
+  E_BAD_PARAM: 400,
+  E_NOT_FOUND: 404,
+  E_IPC_TIMEOUT: 503,
+};
+
+// Ids are non-negative integers that survive a round trip through a JS number.
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+/** Parse a path id strictly: digits only, no sign, no exponent, no spaces, at most MAX_SAFE_INTEGER. */
+export const parseId = (raw: string): number => {
+  const value = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value > MAX_ID) {
+    throw new AppError(
+      'E_BAD_PARAM',
+      `Expected \`id\` to be an integer from 0 to ${MAX_ID}, got \`${echo(JSON.stringify(raw).slice(1, -1))}\`.`,
+    );
+  }
+  return value;
+};
+
+/** The Hono routes of one worker. No listen() and no process globals: what it needs comes in `options`. */
+export const createApp = ({ lab, clusterStats }: AppOptions): Hono => {
+  const app = new Hono();
+  const worker = lab.identity;
+
+  app.get('/counter', async (c) => {
+    const counter = lab.defaultCounter;
+    return c.json({ current_count: await counter.increment(), strategy: counter.name, worker });
+  });
+  for (const counter of lab.counters.values()) {
+    app.get(`/counter/${counter.name}`, async (c) =>
+      c.json({ current_count: await counter.increment(), strategy: counter.name, worker }),
+    );
+  }
+
+  for (const slot of lab.caches.values()) {
+    const target = slot.cache.name === 'map' ? lab.defaultCache : slot;
+    app.get(`${slot.cache.path}/:id`, async (c) => {
+      const id = parseId(c.req.param('id'));
+      const { source, data } = await readThrough(target.cache, target.counts, lab.db, id);
+      return c.json({ source, data, worker });
+    });
+  }
+
+  app.get('/stats', (c) => c.json(lab.stats()));
+  app.get('/cluster', async (c) => c.json({ ...(await clusterStats()), served_by: worker }));
+  app.get('/healthz', (c) => c.json({ status: 'ok', worker, redis: 'not configured' }));
+
+  app.notFound((c) =>
+    c.json({ error: 'E_NOT_FOUND', message: `No route for ${c.req.method} ${echo(c.req.path, 200)}.` }, 404),
+  );
+  app.onError((error, c) => {
+    if (isAppError(error)) {
+      return c.json({ error: error.code, message: error.message }, STATUS[error.code] ?? 500);
+    }
+    console.error(`worker ${worker.id}: ${c.req.method} ${c.req.path} failed:`, error);
+    return c.json({ error: 'E_INTERNAL', message: 'Internal error; the worker logged it.' }, 500);
+  });
+  return app;
+};

@@ -1,0 +1,14 @@
+export const COUNTER_NAMES = ['local', 'unsafe', 'ipc'] as const;
+export type CounterName = (typeof COUNTER_NAMES)[number];
+
+/** One way of keeping a count. Adding a strategy means adding one of these; the routes never change. */
+export interface Counter {
+  /** The strategy's name: its route is `/counter/<name>`. */
+  readonly name: CounterName;
+  /** Add one; resolves to the value this increment produced. */
+  increment(): Promise<number>;
+  /** The latest value this process knows of, without doing any I/O (for /stats). */
+  peek(): number | null;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,40 @@
+// The reference's global counter: a variable in this worker's memory, read-modify-write under an
+// async mutex (Python's `async with lock: counter += 1`). Exact inside one worker; with N workers
+// there are N copies of it, each counting alone, and a crash or restart loses it.
+import { Mutex } from 'async-mutex';
+import { type Counter, sleep } from './counter.js';
+
+export interface LocalCounterOptions {
+  /**
+   * An await between read and write, to show that the mutex is what keeps the count exact then.
+   * The route uses 0, as the reference does.
+   * @default 0
+   */
+  ioDelayMs?: number;
+}
+
+export const createLocalCounter = ({ ioDelayMs = 0 }: LocalCounterOptions = {}): Counter => {
+  const mutex = new Mutex();
+  let count = 0;
+
+  const readModifyWrite = async (): Promise<number> => {
+    const read = count;
+    if (ioDelayMs > 0) await sleep(ioDelayMs);
+    count = read + 1;
+    return count;
+  };
+
+  return {
+    name: 'local',
+    increment() {
+      // With no await inside, nothing can interleave with the critical section, so a free lock is
+      // taken and released within one tick: skip the promise round trip (asyncio's fast path too).
+      if (ioDelayMs === 0 && !mutex.isLocked()) {
+        count += 1;
+        return Promise.resolve(count);
+      }
+      return mutex.runExclusive(readModifyWrite);
+    },
+    peek: () => count,
+  };
+};

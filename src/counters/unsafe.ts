@@ -1,0 +1,23 @@
+// The local counter's twin without the lock: read, await some simulated I/O, write. Every request
+// that reads during another's await writes back a stale value, so increments are lost even inside a
+// single worker. This is the bug a lock exists for: it only matters where an await splits read and write.
+import { type Counter, sleep } from './counter.js';
+
+export interface UnsafeCounterOptions {
+  /** The await between read and write. @default 5 */
+  ioDelayMs: number;
+}
+
+export const createUnsafeCounter = ({ ioDelayMs }: UnsafeCounterOptions): Counter => {
+  let count = 0;
+  return {
+    name: 'unsafe',
+    async increment() {
+      const read = count;
+      await sleep(ioDelayMs);
+      count = read + 1;
+      return read + 1;
+    },
+    peek: () => count,
+  };
+};
