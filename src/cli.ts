@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Entry point of both sides, as Node's lib/cluster.js: the primary parses argv and forks; a worker
+// (the same script, forked) takes the config its primary validated. The only place that exits.
+import cluster from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import { helpText, loadConfig, loadWorkerConfig } from './config.js';
+import { isAppError } from './errors.js';
+import { createLogger } from './log.js';
+import { runPrimary } from './primary/run-primary.js';
+import { runWorker } from './worker/run-worker.js';
+
+const EXIT_USAGE = 2;
+
+const main = async (): Promise<number> => {
+  if (cluster.isWorker) {
+    return runWorker({ config: loadWorkerConfig(), log: createLogger(`worker ${cluster.worker?.id}`) });
+  }
+  const { help, config } = loadConfig(process.argv.slice(2));
+  if (help) {
+    process.stdout.write(`${helpText()}\n`);
+    return 0;
+  }
+  return runPrimary({ config, log: createLogger('primary'), workerScript: fileURLToPath(import.meta.url) });
+};
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isAppError(error)) {
+      process.stderr.write(`cluster-state-lab: ${error.message}\n`);
+      process.exit(error.code === 'E_CONFIG' ? EXIT_USAGE : 1);
+    }
+    process.stderr.write(
+      `cluster-state-lab: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,129 @@
+// The primary: forks the workers, replaces the ones that die, stops on a crash loop, and shuts the
+// cluster down on SIGINT/SIGTERM. It serves no HTTP itself: node:cluster hands each new connection to
+// a worker in turn (round robin), which is why a keep-alive client stays on one worker.
+import cluster, { type Worker } from 'node:cluster';
+import type { AddressInfo } from 'node:net';
+import { type Config, workerEnv } from '../config.js';
+import type { Logger } from '../log.js';
+import { isLabMessage, type WorkerMessage } from '../messages.js';
+import { formatBanner } from './banner.js';
+import { CRASH_LOOP_MAX_DEATHS, CRASH_LOOP_WINDOW_MS, createCrashGuard } from './crash-guard.js';
+import { createHub, identify, send } from './hub.js';
+
+/** Grace after --shutdown-timeout-ms before the primary kills a worker that has not exited. */
+const KILL_GRACE_MS = 1000;
+
+export interface PrimaryOptions {
+  config: Config;
+  log: Logger;
+  /** Where the banner goes. @default process.stdout */
+  out?: NodeJS.WritableStream;
+  /** The script a worker runs: the CLI, which picks the worker side. */
+  workerScript: string;
+}
+
+const describeExit = (code: number | null, signal: string | null): string =>
+  signal ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
+
+/** Run the cluster until it is told to stop; resolves to the process exit code. */
+export const runPrimary = ({ config, log, out = process.stdout, workerScript }: PrimaryOptions): Promise<number> =>
+  new Promise((resolve) => {
+    const listening = new Set<number>();
+    const crashGuard = createCrashGuard();
+    let restarts = 0;
+    let ready = false;
+    let stopping: { exitCode: number } | null = null;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    const liveWorkers = (): Worker[] =>
+      Object.values(cluster.workers ?? {}).filter(
+        (worker): worker is Worker => worker !== undefined && listening.has(worker.id),
+      );
+    const allWorkers = (): Worker[] =>
+      Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+
+    const stop = (exitCode: number, reason: string): void => {
+      if (stopping) {
+        // A second signal: the user does not want to wait.
+        if (reason.startsWith('SIG')) for (const worker of allWorkers()) worker.process.kill('SIGKILL');
+        return;
+      }
+      stopping = { exitCode };
+      log.info(`${reason}: stopping ${allWorkers().length} worker(s), waiting up to ${config.shutdownTimeoutMs} ms`);
+      for (const worker of allWorkers()) send(worker, { type: 'shutdown' });
+      killTimer = setTimeout(() => {
+        for (const worker of allWorkers()) {
+          log.warn(`worker ${worker.id} (pid ${worker.process.pid}) did not stop in time; killing it`);
+          worker.process.kill('SIGKILL');
+        }
+      }, config.shutdownTimeoutMs + KILL_GRACE_MS);
+      finishIfDone();
+    };
+
+    const finishIfDone = (): void => {
+      if (!stopping || allWorkers().length > 0) return;
+      clearTimeout(killTimer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      cluster.off('message', onMessage);
+      log.info(`all workers stopped; exiting with code ${stopping.exitCode}`);
+      resolve(stopping.exitCode);
+    };
+
+    const hub = createHub({
+      liveWorkers,
+      restarts: () => restarts,
+      onFatal: (_worker, message) => {
+        log.error(message.message);
+        stop(1, 'fatal error in a worker');
+      },
+    });
+
+    const onMessage = (worker: Worker, message: unknown): void => {
+      if (isLabMessage(message)) hub.handle(worker, message as WorkerMessage);
+    };
+    const onSignal = (signal: NodeJS.Signals): void => stop(0, signal);
+
+    const fork = (): Worker => cluster.fork(workerEnv(config));
+
+    cluster.setupPrimary({ exec: workerScript, args: [] });
+    cluster.on('message', onMessage);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    cluster.on('listening', (worker, address: AddressInfo) => {
+      listening.add(worker.id);
+      if (ready) {
+        log.info(`worker ${worker.id} (pid ${worker.process.pid}) up`);
+        return;
+      }
+      if (listening.size < config.workers) return;
+      ready = true;
+      const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+      out.write(`${formatBanner({ config, url, workers: liveWorkers().map(identify), readyMs: performance.now() })}\n`);
+    });
+
+    cluster.on('exit', (worker, code, signal) => {
+      listening.delete(worker.id);
+      if (stopping) {
+        finishIfDone();
+        return;
+      }
+      log.warn(`worker ${worker.id} (pid ${worker.process.pid}) ${describeExit(code, signal)}`);
+      if (crashGuard.recordDeath()) {
+        log.error(
+          `crash loop: more than ${CRASH_LOOP_MAX_DEATHS} worker deaths within ${CRASH_LOOP_WINDOW_MS / 1000} s; stopping the cluster instead of forking forever`,
+        );
+        stop(1, 'crash loop');
+        return;
+      }
+      restarts += 1;
+      const replacement = fork();
+      log.info(`worker ${replacement.id} (pid ${replacement.process.pid}) starting to replace worker ${worker.id}`);
+    });
+
+    for (let index = 0; index < config.workers; index += 1) {
+      const worker = fork();
+      log.info(`worker ${worker.id} (pid ${worker.process.pid}) starting`);
+    }
+  });

@@ -1,0 +1,125 @@
+// A worker: its own copy of every counter and cache (the Lab), the Hono app on @hono/node-server,
+// and a drain on shutdown. node:cluster shares the listening socket, so every worker listens on the
+// same port and the primary decides which worker gets each new connection.
+import cluster from 'node:cluster';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { createApp } from '../app.js';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { Requester } from '../ipc.js';
+import { createLab } from '../lab.js';
+import type { Logger } from '../log.js';
+import { isLabMessage, type PrimaryMessage, type WorkerMessage } from '../messages.js';
+
+/** How long a worker waits for the primary to answer an IPC counter or /cluster request. */
+export const IPC_TIMEOUT_MS = 2000;
+
+export interface WorkerOptions {
+  config: Config;
+  log: Logger;
+}
+
+const sendToPrimary = (message: WorkerMessage): void => {
+  process.send?.(message);
+};
+
+/** Serve until told to stop; resolves to the process exit code. */
+export const runWorker = ({ config, log }: WorkerOptions): Promise<number> =>
+  new Promise((resolve) => {
+    const identity = { id: cluster.worker?.id ?? 0, pid: process.pid };
+    const requester = new Requester();
+
+    const lab = createLab({
+      config,
+      identity,
+      askPrimary: async (by) => {
+        const reply = await requester.request<Extract<PrimaryMessage, { type: 'ipc-increment-result' }>>(
+          (seq) => sendToPrimary({ type: 'ipc-increment', seq, by }),
+          IPC_TIMEOUT_MS,
+          'the IPC counter',
+        );
+        return reply.value;
+      },
+    });
+    const app = createApp({
+      lab,
+      clusterStats: async () => {
+        const reply = await requester.request<Extract<PrimaryMessage, { type: 'cluster-stats-result' }>>(
+          (seq) => sendToPrimary({ type: 'cluster-stats', seq }),
+          IPC_TIMEOUT_MS,
+          'the cluster stats',
+        );
+        return reply.cluster;
+      },
+    });
+
+    const handle = getRequestListener(app.fetch);
+    const workerId = String(identity.id);
+    const workerPid = String(identity.pid);
+    // Headers and the request count are set here, on the raw response, rather than in a Hono
+    // middleware: one less async layer on every request. writeHead() merges them with the app's.
+    const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+      lab.requests += 1;
+      response.setHeader('x-worker-id', workerId);
+      response.setHeader('x-worker-pid', workerPid);
+      // The listener answers 500 itself if the app throws; it never rejects.
+      void handle(request, response);
+    });
+
+    let draining = false;
+    const drain = (reason: string): void => {
+      if (draining) return;
+      draining = true;
+      const timer = setTimeout(() => {
+        log.warn(
+          `worker ${identity.id}: in-flight requests still open after ${config.shutdownTimeoutMs} ms; closing them`,
+        );
+        server.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      timer.unref();
+      log.info(`worker ${identity.id} (pid ${identity.pid}) draining (${reason})`);
+      // close() stops accepting and waits for in-flight requests; idle keep-alive sockets go now.
+      server.close(() => {
+        clearTimeout(timer);
+        requester.rejectAll(new AppError('E_IPC_TIMEOUT', 'The worker is shutting down.'));
+        resolve(0);
+      });
+      server.closeIdleConnections();
+    };
+
+    process.on('message', (message: unknown) => {
+      if (!isLabMessage(message)) return;
+      const typed = message as PrimaryMessage;
+      switch (typed.type) {
+        case 'ipc-increment-result':
+        case 'cluster-stats-result':
+          requester.settle(typed);
+          break;
+        case 'stats':
+          sendToPrimary({ type: 'stats-result', ack: typed.seq, stats: lab.stats() });
+          break;
+        case 'shutdown':
+          drain('asked by the primary');
+          break;
+      }
+    });
+    // Ctrl-C reaches every process of the terminal's group: drain like on the primary's word.
+    process.on('SIGINT', () => drain('SIGINT'));
+    process.on('SIGTERM', () => drain('SIGTERM'));
+
+    server.on('error', (error: NodeJS.ErrnoException) => {
+      const where = `${config.host}:${config.port}`;
+      const message =
+        error.code === 'EADDRINUSE'
+          ? `Port ${config.port} on ${config.host} is already in use; stop what uses it or pick another with --port (0 = any free port).`
+          : error.code === 'EADDRNOTAVAIL'
+            ? `Cannot listen on ${where}: the address is not one of this machine's (check --host).`
+            : error.code === 'EACCES'
+              ? `Cannot listen on ${where}: permission denied (ports below 1024 need privileges).`
+              : `Cannot listen on ${where}: ${error.message}`;
+      sendToPrimary({ type: 'fatal', code: error.code === 'EADDRINUSE' ? 'E_PORT_IN_USE' : 'E_LISTEN', message });
+      // The primary answers with a shutdown; nothing is listening, so the drain ends at once.
+    });
+    server.listen(config.port, config.host);
+  });
