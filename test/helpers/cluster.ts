@@ -1,0 +1,157 @@
+// Starts the built CLI as a real process tree (primary + workers) on a free port, remembers every pid
+// it ever printed, and stops them all, checking that none is left behind.
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+
+export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+const START_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 20_000;
+
+export interface ClusterProcess {
+  url: string;
+  port: number;
+  primaryPid: number;
+  /** Worker pids from the banner, in worker-id order. */
+  workerPids: number[];
+  /** Every pid this cluster has printed, replacements included. */
+  readonly seenPids: Set<number>;
+  readonly child: ResultPromise;
+  stdout(): string;
+  stderr(): string;
+  /** Wait for a line on stderr matching `pattern`. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+const running = new Set<ClusterProcess>();
+
+export const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const waitFor = async <T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+};
+
+/** Run the CLI to completion (for argument errors and --help). */
+export const runCli = (args: string[], env: Record<string, string> = {}) =>
+  execa('node', [CLI, ...args], { reject: false, env, timeout: START_TIMEOUT_MS });
+
+/** Start a cluster on a free port and wait for its banner. */
+export const startCluster = async (args: string[], env: Record<string, string> = {}): Promise<ClusterProcess> => {
+  const child = execa('node', [CLI, '--port', '0', ...args], { reject: false, env, buffer: false });
+  let out = '';
+  let err = '';
+  const seenPids = new Set<number>();
+  if (child.pid !== undefined) seenPids.add(child.pid);
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    out += chunk;
+    for (const match of chunk.matchAll(/pid (\d+)/g)) seenPids.add(Number(match[1]));
+  });
+  child.stderr?.on('data', (chunk: string) => {
+    err += chunk;
+    for (const match of chunk.matchAll(/pid (\d+)/g)) seenPids.add(Number(match[1]));
+  });
+
+  const cluster: ClusterProcess = {
+    url: '',
+    port: 0,
+    primaryPid: child.pid ?? 0,
+    workerPids: [],
+    seenPids,
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    waitForLog: (pattern, timeoutMs = 5000) =>
+      waitFor(() => pattern.exec(err)?.[0], timeoutMs, `a log line matching ${pattern}`),
+  };
+  running.add(cluster);
+
+  let exited = false;
+  void child.then(() => {
+    exited = true;
+  });
+  const banner = await waitFor(
+    () => {
+      if (exited) throw new Error(`The cluster exited before its banner.\nstdout: ${out}\nstderr: ${err}`);
+      return /listening on (http:\/\/[\d.]+:(\d+))/.exec(out) ?? undefined;
+    },
+    START_TIMEOUT_MS,
+    'the cluster banner',
+  );
+  cluster.url = banner[1] ?? '';
+  cluster.port = Number(banner[2]);
+  cluster.workerPids = [...out.matchAll(/worker \d+\s+pid (\d+)/g)].map((match) => Number(match[1]));
+  return cluster;
+};
+
+/** SIGTERM the primary, wait for it, then make sure every pid it ever had is gone. */
+export const stopCluster = async (cluster: ClusterProcess, signal: NodeJS.Signals = 'SIGTERM') => {
+  running.delete(cluster);
+  if (isAlive(cluster.primaryPid)) process.kill(cluster.primaryPid, signal);
+  const timer = setTimeout(() => {
+    for (const pid of cluster.seenPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }, STOP_TIMEOUT_MS);
+  const result = await cluster.child;
+  clearTimeout(timer);
+  // Workers exit when their primary does; give them a moment, then nothing may be left.
+  await waitFor(
+    () => ([...cluster.seenPids].some(isAlive) ? undefined : true),
+    5000,
+    `every pid of the cluster to exit (${[...cluster.seenPids].join(', ')})`,
+  ).catch((error: unknown) => {
+    for (const pid of cluster.seenPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    throw error;
+  });
+  return result;
+};
+
+/** For afterEach: stop whatever a test started, even when it failed half-way. */
+export const stopAllClusters = async (): Promise<void> => {
+  const clusters = [...running];
+  await Promise.all(clusters.map((cluster) => stopCluster(cluster)));
+};
+
+/** One request on a fresh connection (so the round robin picks a worker again), JSON body parsed. */
+export const getJson = <T = Record<string, unknown>>(
+  url: string,
+  { method = 'GET', headers = {} }: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: T; headers: IncomingHttpHeaders }> =>
+  new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method, headers, agent: false, timeout: 10_000 }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      response.on('end', () => {
+        try {
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as T, headers: response.headers });
+        } catch (error) {
+          reject(
+            new Error(`${method} ${url}: not JSON (${response.statusCode}): ${text.slice(0, 200)}`, { cause: error }),
+          );
+        }
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error(`${method} ${url}: timed out`)));
+    request.on('error', reject);
+    request.end();
+  });
