@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { readThrough } from './caches/cache.js';
+import type { Counter } from './counters/counter.js';
 import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
 import type { Lab } from './lab.js';
 import type { ClusterStats } from './stats.js';
@@ -37,14 +38,14 @@ export const createApp = ({ lab, clusterStats }: AppOptions): Hono => {
   const app = new Hono();
   const worker = lab.identity;
 
-  app.get('/counter', async (c) => {
-    const counter = lab.defaultCounter;
-    return c.json({ current_count: await counter.increment(), strategy: counter.name, worker });
-  });
+  const increment = async (counter: Counter) => {
+    const current_count = await counter.increment();
+    lab.increments.set(counter.name, (lab.increments.get(counter.name) ?? 0) + 1);
+    return { current_count, strategy: counter.name, worker };
+  };
+  app.get('/counter', async (c) => c.json(await increment(lab.defaultCounter)));
   for (const counter of lab.counters.values()) {
-    app.get(`/counter/${counter.name}`, async (c) =>
-      c.json({ current_count: await counter.increment(), strategy: counter.name, worker }),
-    );
+    app.get(`/counter/${counter.name}`, async (c) => c.json(await increment(counter)));
   }
 
   for (const slot of lab.caches.values()) {

@@ -31,6 +31,8 @@ export interface Lab {
   readonly db: Database;
   /** Requests this worker has answered. */
   requests: number;
+  /** Increments this worker made, per strategy: its share of each counter's load. */
+  readonly increments: Map<CounterName, number>;
   stats(): WorkerStats;
 }
 
@@ -78,12 +80,14 @@ export const createLab = ({ config, identity, askPrimary }: LabOptions): Lab => 
     defaultCache: pick(caches, 'map'),
     db: createDatabase({ delayMs: config.dbDelayMs }),
     requests: 0,
+    increments: new Map([...counters.keys()].map((name) => [name, 0])),
     stats: () => ({
       ...identity,
       uptime_s: Math.round((performance.now() - startedAt) / 100) / 10,
       requests: lab.requests,
       state: config.state,
       counters: Object.fromEntries([...counters].map(([name, counter]) => [name, counter.peek()])),
+      increments: Object.fromEntries(lab.increments),
       caches: Object.fromEntries(
         [...caches].map(([name, { cache, counts }]) => [name, { ...cache.describe(), ...counts }]),
       ),

@@ -12,8 +12,10 @@ export interface WorkerStats extends WorkerIdentity {
   uptime_s: number;
   requests: number;
   state: StateName;
-  /** Each counter strategy's latest value as this worker knows it. */
+  /** Each counter strategy's latest value as this worker knows it (its own count for local ones). */
   counters: Record<string, number | null>;
+  /** Increments this worker made per strategy: its share of the load on each counter route. */
+  increments: Record<string, number>;
   caches: Record<string, CacheStats>;
   db_calls: number;
 }
@@ -24,6 +26,8 @@ export interface ClusterTotals {
   db_calls: number;
   /** Per-worker counters added up: what a single shared counter would have said. */
   counters: Record<string, number>;
+  /** Increments made through each strategy's route, all workers together. */
+  increments: Record<string, number>;
   caches: Record<string, { size: number; hits: number; misses: number }>;
 }
 
@@ -35,6 +39,8 @@ export interface ClusterStats {
   totals: ClusterTotals;
   restarts: number;
   ipc_counter: number;
+  /** Counters that live outside the workers (the primary, a file, Redis): one true value each. */
+  shared_counters: Record<string, number | null>;
   started_at: string;
 }
 
@@ -42,12 +48,22 @@ export interface ClusterStats {
 const PER_WORKER_COUNTERS = new Set(['local', 'unsafe']);
 
 export const summarize = (workers: readonly WorkerStats[]): ClusterTotals => {
-  const totals: ClusterTotals = { workers: workers.length, requests: 0, db_calls: 0, counters: {}, caches: {} };
+  const totals: ClusterTotals = {
+    workers: workers.length,
+    requests: 0,
+    db_calls: 0,
+    counters: {},
+    increments: {},
+    caches: {},
+  };
   for (const worker of workers) {
     totals.requests += worker.requests;
     totals.db_calls += worker.db_calls;
     for (const [name, value] of Object.entries(worker.counters)) {
       if (PER_WORKER_COUNTERS.has(name)) totals.counters[name] = (totals.counters[name] ?? 0) + (value ?? 0);
+    }
+    for (const [name, value] of Object.entries(worker.increments)) {
+      totals.increments[name] = (totals.increments[name] ?? 0) + value;
     }
     for (const [name, cache] of Object.entries(worker.caches)) {
       const sum = totals.caches[name] ?? { size: 0, hits: 0, misses: 0 };

@@ -14,9 +14,13 @@ export interface HubOptions {
   onFatal: (worker: Worker, message: Extract<WorkerMessage, { type: 'fatal' }>) => void;
 }
 
+/** Send to a worker that may be exiting: a closed channel is not an error, its 'exit' event follows. */
 export const send = (worker: Worker, message: PrimaryMessage): void => {
-  if (worker.isConnected()) worker.send(message);
+  if (worker.isConnected()) worker.send(message, undefined, undefined, ignoreClosedChannel);
 };
+
+// With a callback, a failed send is reported here instead of as an 'error' event that would crash us.
+const ignoreClosedChannel = (): void => {};
 
 export const identify = (worker: Worker): WorkerIdentity => ({ id: worker.id, pid: worker.process.pid ?? 0 });
 
@@ -50,6 +54,7 @@ export const createHub = ({ liveWorkers, restarts, onFatal }: HubOptions) => {
       totals: summarize(stats),
       restarts: restarts(),
       ipc_counter: ipcCounter,
+      shared_counters: { ipc: ipcCounter },
       started_at: startedAt,
     };
   };

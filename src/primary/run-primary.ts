@@ -74,6 +74,8 @@ export const runPrimary = ({ config, log, out = process.stdout, workerScript }: 
       liveWorkers,
       restarts: () => restarts,
       onFatal: (_worker, message) => {
+        // Every worker hits the same wall (a taken port): say it once.
+        if (stopping) return;
         log.error(message.message);
         stop(1, 'fatal error in a worker');
       },
@@ -92,6 +94,11 @@ export const runPrimary = ({ config, log, out = process.stdout, workerScript }: 
     process.on('SIGTERM', onSignal);
 
     cluster.on('listening', (worker, address: AddressInfo) => {
+      if (stopping) {
+        // It was still booting when the others were told to stop, and may have missed the word.
+        send(worker, { type: 'shutdown' });
+        return;
+      }
       listening.add(worker.id);
       if (ready) {
         log.info(`worker ${worker.id} (pid ${worker.process.pid}) up`);

@@ -21,7 +21,8 @@ export interface WorkerOptions {
 }
 
 const sendToPrimary = (message: WorkerMessage): void => {
-  process.send?.(message);
+  // With a callback a closed channel (primary gone) is not thrown; the worker exits on 'disconnect'.
+  process.send?.(message, undefined, undefined, () => {});
 };
 
 /** Serve until told to stop; resolves to the process exit code. */
@@ -71,6 +72,12 @@ export const runWorker = ({ config, log }: WorkerOptions): Promise<number> =>
     const drain = (reason: string): void => {
       if (draining) return;
       draining = true;
+      if (!server.listening) {
+        // Never served (e.g. the port was taken): nothing to drain, and closing a server whose
+        // listen() the primary has not answered yet trips Node's cluster code.
+        resolve(0);
+        return;
+      }
       const timer = setTimeout(() => {
         log.warn(
           `worker ${identity.id}: in-flight requests still open after ${config.shutdownTimeoutMs} ms; closing them`,
@@ -119,7 +126,9 @@ export const runWorker = ({ config, log }: WorkerOptions): Promise<number> =>
               ? `Cannot listen on ${where}: permission denied (ports below 1024 need privileges).`
               : `Cannot listen on ${where}: ${error.message}`;
       sendToPrimary({ type: 'fatal', code: error.code === 'EADDRINUSE' ? 'E_PORT_IN_USE' : 'E_LISTEN', message });
-      // The primary answers with a shutdown; nothing is listening, so the drain ends at once.
+      // Nothing to serve and nothing to drain: leave, and let the primary stop the others.
+      draining = true;
+      resolve(1);
     });
     server.listen(config.port, config.host);
   });
