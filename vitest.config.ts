@@ -6,6 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          globalSetup: ['test/helpers/redis-global-setup.ts'],
           include: ['test/**/*.test.ts'],
           exclude: ['test/cluster/**'],
         },
@@ -14,6 +15,7 @@ export default defineConfig({
         // Real process trees: one file at a time on this 2-core machine, with room for slow starts.
         test: {
           name: 'cluster',
+          globalSetup: ['test/helpers/redis-global-setup.ts'],
           include: ['test/cluster/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 90_000,

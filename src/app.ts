@@ -16,6 +16,10 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_BAD_PARAM: 400,
   E_NOT_FOUND: 404,
   E_IPC_TIMEOUT: 503,
+  E_LOCK_TIMEOUT: 503,
+  E_REDIS_DOWN: 503,
+  E_REDIS_DISABLED: 503,
+  E_CORRUPT_STATE: 500,
 };
 
 // Ids are non-negative integers that survive a round trip through a JS number.
@@ -52,14 +56,15 @@ export const createApp = ({ lab, clusterStats }: AppOptions): Hono => {
     const target = slot.cache.name === 'map' ? lab.defaultCache : slot;
     app.get(`${slot.cache.path}/:id`, async (c) => {
       const id = parseId(c.req.param('id'));
-      const { source, data } = await readThrough(target.cache, target.counts, lab.db, id);
+      const { source, data, bypassed } = await readThrough(target.cache, target.counts, lab.db, id);
+      if (bypassed) c.header('x-cache-bypassed', 'redis down');
       return c.json({ source, data, worker });
     });
   }
 
   app.get('/stats', (c) => c.json(lab.stats()));
   app.get('/cluster', async (c) => c.json({ ...(await clusterStats()), served_by: worker }));
-  app.get('/healthz', (c) => c.json({ status: 'ok', worker, redis: 'not configured' }));
+  app.get('/healthz', (c) => c.json({ status: 'ok', worker, redis: lab.redisStatus() }));
 
   app.notFound((c) =>
     c.json({ error: 'E_NOT_FOUND', message: `No route for ${c.req.method} ${echo(c.req.path, 200)}.` }, 404),

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { helpText, loadConfig, loadWorkerConfig } from './config.js';
 import { isAppError } from './errors.js';
 import { createLogger } from './log.js';
+import { prepareResources } from './primary/resources.js';
 import { runPrimary } from './primary/run-primary.js';
 import { runWorker } from './worker/run-worker.js';
 
@@ -20,7 +21,13 @@ const main = async (): Promise<number> => {
     process.stdout.write(`${helpText()}\n`);
     return 0;
   }
-  return runPrimary({ config, log: createLogger('primary'), workerScript: fileURLToPath(import.meta.url) });
+  const log = createLogger('primary');
+  const resources = await prepareResources(config, log);
+  try {
+    return await runPrimary({ resources, log, workerScript: fileURLToPath(import.meta.url) });
+  } finally {
+    await resources.close();
+  }
 };
 
 main().then(

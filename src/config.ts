@@ -1,12 +1,10 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError, echo } from './errors.js';
 
 export const STATES = ['memory', 'ipc', 'file', 'redis'] as const;
 export type StateName = (typeof STATES)[number];
-
-/** States a later milestone brings; refused with a clear message until then. */
-const STATES_NOT_YET_AVAILABLE: ReadonlySet<StateName> = new Set(['file', 'redis']);
 
 export interface Config {
   /** Worker processes to fork. @default the number of CPUs */
@@ -27,6 +25,17 @@ export interface Config {
   ioDelayMs: number;
   /** How long a draining worker may take before it is killed. @default 10000 */
   shutdownTimeoutMs: number;
+  /**
+   * Redis to use. With none, the primary starts a private redis-server from PATH, and fills this in
+   * for the workers; with no redis-server either, the Redis routes answer 503. @default null
+   */
+  redisUrl: string | null;
+  /** Namespace for every Redis key; empty keeps the reference's keys (`user:<id>`). @default '' */
+  redisPrefix: string;
+  /** SETEX seconds of the Redis cache. @default 600 */
+  redisTtlS: number;
+  /** Where the file counter (and a private redis-server's files) live, made absolute. @default './.data' */
+  dataDir: string;
 }
 
 type IntegerKey = {
@@ -55,6 +64,7 @@ const INTEGER_OPTIONS: readonly IntegerOption[] = [
     max: 60_000,
     help: 'await between read and write in unsafe counters',
   },
+  { key: 'redisTtlS', flag: 'redis-ttl-s', min: 1, max: 2_592_000, help: 'SETEX seconds of the Redis cache' },
   {
     key: 'shutdownTimeoutMs',
     flag: 'shutdown-timeout-ms',
@@ -74,6 +84,10 @@ export const defaultConfig = (): Config => ({
   cacheTtlMs: 10_000,
   ioDelayMs: 5,
   shutdownTimeoutMs: 10_000,
+  redisUrl: null,
+  redisPrefix: '',
+  redisTtlS: 600,
+  dataDir: resolve('.data'),
 });
 
 const parseInteger = (option: IntegerOption, raw: string, source: string): number => {
@@ -90,13 +104,31 @@ const parseState = (raw: string, source: string): StateName => {
   if (state === undefined) {
     throw new AppError('E_CONFIG', `Expected ${source} to be one of ${STATES.join(', ')}, got \`${echo(raw)}\`.`);
   }
-  if (STATES_NOT_YET_AVAILABLE.has(state)) {
+  return state;
+};
+
+const parseRedisUrl = (raw: string, source: string): string => {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    // Never echo the value: a Redis URL may carry a password.
+    throw new AppError('E_CONFIG', `Expected ${source} to be a URL like redis://[:password@]host:port[/db].`);
+  }
+  return raw;
+};
+
+const parsePrefix = (raw: string): string => {
+  if (raw.length > 100 || /\s/.test(raw)) {
     throw new AppError(
       'E_CONFIG',
-      `${source} \`${state}\` is not available yet: this build supports ${STATES.filter((s) => !STATES_NOT_YET_AVAILABLE.has(s)).join(', ')}.`,
+      `Expected \`--redis-prefix\` to be at most 100 characters without spaces, got \`${echo(raw)}\`.`,
     );
   }
-  return state;
+  return raw;
 };
 
 export interface ParsedArgs {
@@ -110,6 +142,9 @@ export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = pro
     help: { type: 'boolean', short: 'h' },
     host: { type: 'string' },
     state: { type: 'string' },
+    'redis-url': { type: 'string' },
+    'redis-prefix': { type: 'string' },
+    'data-dir': { type: 'string' },
     ...Object.fromEntries(INTEGER_OPTIONS.map((option) => [option.flag, { type: 'string' }])),
   } as const;
   let values: Record<string, string | boolean | undefined>;
@@ -138,6 +173,16 @@ export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
   if (typeof values.state === 'string') config.state = parseState(values.state, '`--state`');
 
+  if (typeof values['redis-url'] === 'string') config.redisUrl = parseRedisUrl(values['redis-url'], '`--redis-url`');
+  else if (env.REDIS_URL !== undefined && env.REDIS_URL !== '')
+    config.redisUrl = parseRedisUrl(env.REDIS_URL, '`REDIS_URL`');
+  if (typeof values['redis-prefix'] === 'string') config.redisPrefix = parsePrefix(values['redis-prefix']);
+  if (typeof values['data-dir'] === 'string') {
+    if (values['data-dir'].trim() === '')
+      throw new AppError('E_CONFIG', 'Expected `--data-dir` to be a directory path, got ``.');
+    config.dataDir = resolve(values['data-dir']);
+  }
+
   return { help: values.help === true, config };
 };
 
@@ -160,7 +205,13 @@ export const helpText = (): string => {
       `${option.help} (${option.min}-${option.max}; default ${option.key === 'workers' ? 'CPU count' : defaults[option.key]}${option.env ? `; env ${option.env}` : ''})`,
     ]),
     ['--host <addr>', `address to bind (default ${defaults.host}; env HOST; 0.0.0.0 for a classroom)`],
-    ['--state <name>', `where /counter keeps its count: ${STATES.join('|')} (default ${defaults.state})`],
+    [
+      '--state <name>',
+      `where /counter (and with redis, /user/:id) keep state: ${STATES.join('|')} (default ${defaults.state})`,
+    ],
+    ['--redis-url <url>', 'Redis to use (env REDIS_URL); without it a private redis-server is started from PATH'],
+    ['--redis-prefix <text>', 'namespace for every Redis key (default none: keys are counter, user:<id>)'],
+    ['--data-dir <path>', 'where the file counter and a private Redis keep their files (default ./.data)'],
     ['-h, --help', 'show this help'],
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length));

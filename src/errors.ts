@@ -5,7 +5,12 @@ export type ErrorCode =
   | 'E_PORT_IN_USE'
   | 'E_LISTEN'
   | 'E_IPC_TIMEOUT'
-  | 'E_CRASH_LOOP';
+  | 'E_CRASH_LOOP'
+  | 'E_DATA_DIR'
+  | 'E_LOCK_TIMEOUT'
+  | 'E_CORRUPT_STATE'
+  | 'E_REDIS_DOWN'
+  | 'E_REDIS_DISABLED';
 
 /** The one error class of the lab: `code` decides the exit code in the CLI and the status in the app. */
 export class AppError extends Error {

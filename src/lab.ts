@@ -1,13 +1,20 @@
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
 import type { CacheCounts, CacheName, UserCache } from './caches/cache.js';
 import { createDatabase, type Database } from './caches/database.js';
 import { createLruCache } from './caches/lru.js';
 import { createMapCache } from './caches/map.js';
+import { createRedisCache } from './caches/redis.js';
 import { createTtlCache } from './caches/ttl.js';
 import type { Config } from './config.js';
 import type { Counter, CounterName } from './counters/counter.js';
+import { createFileCounter, FILE_COUNTER_NAME } from './counters/file.js';
 import { type AskPrimary, createIpcCounter } from './counters/ipc.js';
 import { createLocalCounter } from './counters/local.js';
+import { createRedisCounter } from './counters/redis.js';
+import { createRedisUnsafeCounter } from './counters/redis-unsafe.js';
 import { createUnsafeCounter } from './counters/unsafe.js';
+import { isRedisUp, redactRedisUrl } from './redis/client.js';
 import type { WorkerIdentity, WorkerStats } from './stats.js';
 
 export interface CacheSlot {
@@ -29,6 +36,10 @@ export interface Lab {
   /** What `/user/:id` uses. */
   readonly defaultCache: CacheSlot;
   readonly db: Database;
+  /** This worker's Redis connection; null when Redis is not configured. */
+  readonly redis: Redis | null;
+  /** `up`, `down`, or `not configured`. */
+  redisStatus(): RedisStatus;
   /** Requests this worker has answered. */
   requests: number;
   /** Increments this worker made, per strategy: its share of each counter's load. */
@@ -36,35 +47,49 @@ export interface Lab {
   stats(): WorkerStats;
 }
 
+export type RedisStatus = 'up' | 'down' | 'not configured';
+
 export interface LabOptions {
   config: Config;
   identity: WorkerIdentity;
   askPrimary: AskPrimary;
+  /** A client for `config.redisUrl` (connected or not), or null without Redis. */
+  redis: Redis | null;
 }
 
-const slot = (cache: UserCache): CacheSlot => ({ cache, counts: { hits: 0, misses: 0 } });
+const slot = (cache: UserCache): CacheSlot => ({ cache, counts: { hits: 0, misses: 0, bypassed: 0 } });
 
 const DEFAULT_COUNTER: Record<Config['state'], CounterName> = {
   memory: 'local',
   ipc: 'ipc',
-  file: 'local',
-  redis: 'local',
+  file: 'file',
+  redis: 'redis',
 };
 
-export const createLab = ({ config, identity, askPrimary }: LabOptions): Lab => {
+export const fileCounterPath = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, FILE_COUNTER_NAME);
+
+export const createLab = ({ config, identity, askPrimary, redis }: LabOptions): Lab => {
   const startedAt = performance.now();
+  const { ioDelayMs, redisPrefix: prefix } = config;
   const counters = new Map<CounterName, Counter>(
-    [createLocalCounter(), createUnsafeCounter({ ioDelayMs: config.ioDelayMs }), createIpcCounter(askPrimary)].map(
-      (counter) => [counter.name, counter],
-    ),
+    [
+      createLocalCounter(),
+      createUnsafeCounter({ ioDelayMs }),
+      createIpcCounter(askPrimary),
+      createFileCounter({ path: fileCounterPath(config) }),
+      createRedisCounter({ client: redis, prefix }),
+      createRedisUnsafeCounter({ client: redis, prefix, ioDelayMs }),
+    ].map((counter) => [counter.name, counter]),
   );
   const caches = new Map<CacheName, CacheSlot>(
     [
       createMapCache(),
       createLruCache({ max: config.cacheMax }),
       createTtlCache({ max: config.cacheMax, ttlMs: config.cacheTtlMs }),
+      createRedisCache({ client: redis, prefix, ttlS: config.redisTtlS }),
     ].map((cache) => [cache.name, slot(cache)]),
   );
+  const redisStatus = (): RedisStatus => (redis === null ? 'not configured' : isRedisUp(redis) ? 'up' : 'down');
   const pick = <K, V>(map: ReadonlyMap<K, V>, key: K): V => {
     const value = map.get(key);
     if (value === undefined) throw new Error(`No ${String(key)} in the lab.`);
@@ -77,8 +102,10 @@ export const createLab = ({ config, identity, askPrimary }: LabOptions): Lab => 
     counters,
     defaultCounter: pick(counters, DEFAULT_COUNTER[config.state]),
     caches,
-    defaultCache: pick(caches, 'map'),
+    defaultCache: pick(caches, config.state === 'redis' ? 'redis' : 'map'),
     db: createDatabase({ delayMs: config.dbDelayMs }),
+    redis,
+    redisStatus,
     requests: 0,
     increments: new Map([...counters.keys()].map((name) => [name, 0])),
     stats: () => ({
@@ -92,6 +119,8 @@ export const createLab = ({ config, identity, askPrimary }: LabOptions): Lab => 
         [...caches].map(([name, { cache, counts }]) => [name, { ...cache.describe(), ...counts }]),
       ),
       db_calls: lab.db.calls,
+      redis: { url: config.redisUrl === null ? null : redactRedisUrl(config.redisUrl), status: redisStatus() },
+      data_dir: config.dataDir,
     }),
   };
   return lab;

@@ -18,6 +18,8 @@ export interface WorkerStats extends WorkerIdentity {
   increments: Record<string, number>;
   caches: Record<string, CacheStats>;
   db_calls: number;
+  redis: { url: string | null; status: 'up' | 'down' | 'not configured' };
+  data_dir: string;
 }
 
 export interface ClusterTotals {
@@ -41,6 +43,8 @@ export interface ClusterStats {
   ipc_counter: number;
   /** Counters that live outside the workers (the primary, a file, Redis): one true value each. */
   shared_counters: Record<string, number | null>;
+  redis: { url: string | null; up: boolean };
+  data_dir: string;
   started_at: string;
 }
 
@@ -67,7 +71,7 @@ export const summarize = (workers: readonly WorkerStats[]): ClusterTotals => {
     }
     for (const [name, cache] of Object.entries(worker.caches)) {
       const sum = totals.caches[name] ?? { size: 0, hits: 0, misses: 0 };
-      sum.size += cache.size;
+      sum.size += cache.size ?? 0;
       sum.hits += cache.hits;
       sum.misses += cache.misses;
       totals.caches[name] = sum;

@@ -9,6 +9,7 @@ const makeApp = (overrides: Partial<ReturnType<typeof defaultConfig>> = {}) => {
   const lab = createLab({
     config: { ...defaultConfig(), dbDelayMs: 0, ...overrides },
     identity: { id: 3, pid: 4242 },
+    redis: null,
     askPrimary: async (by) => {
       ipcValue += by;
       return ipcValue;

@@ -1,6 +1,7 @@
+import { isAppError } from '../errors.js';
 import type { Database, User } from './database.js';
 
-export const CACHE_NAMES = ['map', 'lru', 'ttl'] as const;
+export const CACHE_NAMES = ['map', 'lru', 'ttl', 'redis'] as const;
 export type CacheName = (typeof CACHE_NAMES)[number];
 
 /** The `source` word of a hit, exactly as in the reference; a miss is always `database`. */
@@ -8,7 +9,8 @@ export type Source = 'cache' | 'lru_cache' | 'ttl_cache' | 'redis_cache' | 'data
 
 /** A cache's size and settings (max, ttl_ms, …). */
 export interface CacheDescription {
-  size: number;
+  /** Entries held by this worker; null for a cache that lives outside it. */
+  size: number | null;
   [setting: string]: number | boolean | string | null;
 }
 
@@ -30,22 +32,43 @@ export interface UserCache {
 export interface CacheCounts {
   hits: number;
   misses: number;
+  /** Lookups that went straight to the database because the cache was down. */
+  bypassed: number;
 }
 
 export interface Lookup {
   source: Source;
   data: User;
+  /** The cache was down and the answer came from the database without it. */
+  bypassed: boolean;
 }
 
-/** Cache-aside, as in the reference: a hit answers from the cache, a miss asks the database and fills it. */
+const isCacheDown = (error: unknown): boolean => isAppError(error) && error.code === 'E_REDIS_DOWN';
+
+/**
+ * Cache-aside, as in the reference: a hit answers from the cache, a miss asks the database and fills
+ * it. A cache that is down is skipped (fail open): slower answers, never failed ones.
+ */
 export const readThrough = async (cache: UserCache, counts: CacheCounts, db: Database, id: number): Promise<Lookup> => {
-  const cached = await cache.get(id);
+  let cached: User | undefined;
+  try {
+    cached = await cache.get(id);
+  } catch (error) {
+    if (!isCacheDown(error)) throw error;
+    counts.bypassed += 1;
+    return { source: 'database', data: await db.fetchUser(id), bypassed: true };
+  }
   if (cached !== undefined) {
     counts.hits += 1;
-    return { source: cache.hitSource, data: cached };
+    return { source: cache.hitSource, data: cached, bypassed: false };
   }
   counts.misses += 1;
   const user = await db.fetchUser(id);
-  await cache.set(id, user);
-  return { source: 'database', data: user };
+  try {
+    await cache.set(id, user);
+  } catch (error) {
+    if (!isCacheDown(error)) throw error;
+    return { source: 'database', data: user, bypassed: true };
+  }
+  return { source: 'database', data: user, bypassed: false };
 };

@@ -1,4 +1,4 @@
-export const COUNTER_NAMES = ['local', 'unsafe', 'ipc'] as const;
+export const COUNTER_NAMES = ['local', 'unsafe', 'ipc', 'file', 'redis', 'redis-unsafe'] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
 /** One way of keeping a count. Adding a strategy means adding one of these; the routes never change. */

@@ -7,7 +7,12 @@ import { type ClusterStats, summarize, type WorkerIdentity, type WorkerStats } f
 
 export const STATS_TIMEOUT_MS = 1000;
 
+/** What the primary knows beyond the workers: the counters kept in a file and in Redis. */
+export type SharedState = Pick<ClusterStats, 'redis' | 'data_dir'> & { shared_counters: Record<string, number | null> };
+
 export interface HubOptions {
+  /** Read the file and Redis counters (null where they cannot be read now). */
+  sharedState: () => Promise<SharedState>;
   /** The workers that serve now (listening, not draining). */
   liveWorkers: () => Worker[];
   restarts: () => number;
@@ -24,13 +29,14 @@ const ignoreClosedChannel = (): void => {};
 
 export const identify = (worker: Worker): WorkerIdentity => ({ id: worker.id, pid: worker.process.pid ?? 0 });
 
-export const createHub = ({ liveWorkers, restarts, onFatal }: HubOptions) => {
+export const createHub = ({ liveWorkers, restarts, onFatal, sharedState }: HubOptions) => {
   const startedAt = new Date().toISOString();
   const requester = new Requester();
   let ipcCounter = 0;
 
   const gather = async (): Promise<ClusterStats> => {
     const workers = liveWorkers();
+    const shared = sharedState();
     const answers = await Promise.allSettled(
       workers.map((worker) =>
         requester.request<Extract<WorkerMessage, { type: 'stats-result' }>>(
@@ -48,13 +54,16 @@ export const createHub = ({ liveWorkers, restarts, onFatal }: HubOptions) => {
       else if (worker !== undefined) unresponsive.push(identify(worker));
     });
     stats.sort((a, b) => a.id - b.id);
+    const { shared_counters, redis, data_dir } = await shared;
     return {
       workers: stats,
       unresponsive,
       totals: summarize(stats),
       restarts: restarts(),
       ipc_counter: ipcCounter,
-      shared_counters: { ipc: ipcCounter },
+      shared_counters: { ipc: ipcCounter, ...shared_counters },
+      redis,
+      data_dir,
       started_at: startedAt,
     };
   };

@@ -3,18 +3,20 @@
 // a worker in turn (round robin), which is why a keep-alive client stays on one worker.
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
-import { type Config, workerEnv } from '../config.js';
+import { workerEnv } from '../config.js';
 import type { Logger } from '../log.js';
 import { isLabMessage, type WorkerMessage } from '../messages.js';
 import { formatBanner } from './banner.js';
 import { CRASH_LOOP_MAX_DEATHS, CRASH_LOOP_WINDOW_MS, createCrashGuard } from './crash-guard.js';
 import { createHub, identify, send } from './hub.js';
+import type { PrimaryResources } from './resources.js';
 
 /** Grace after --shutdown-timeout-ms before the primary kills a worker that has not exited. */
 const KILL_GRACE_MS = 1000;
 
 export interface PrimaryOptions {
-  config: Config;
+  /** Data dir and Redis, set up before the first fork; its config is the one workers get. */
+  resources: PrimaryResources;
   log: Logger;
   /** Where the banner goes. @default process.stdout */
   out?: NodeJS.WritableStream;
@@ -26,8 +28,9 @@ const describeExit = (code: number | null, signal: string | null): string =>
   signal ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
 
 /** Run the cluster until it is told to stop; resolves to the process exit code. */
-export const runPrimary = ({ config, log, out = process.stdout, workerScript }: PrimaryOptions): Promise<number> =>
+export const runPrimary = ({ resources, log, out = process.stdout, workerScript }: PrimaryOptions): Promise<number> =>
   new Promise((resolve) => {
+    const { config } = resources;
     const listening = new Set<number>();
     const crashGuard = createCrashGuard();
     let restarts = 0;
@@ -72,6 +75,7 @@ export const runPrimary = ({ config, log, out = process.stdout, workerScript }: 
 
     const hub = createHub({
       liveWorkers,
+      sharedState: () => resources.sharedState(),
       restarts: () => restarts,
       onFatal: (_worker, message) => {
         // Every worker hits the same wall (a taken port): say it once.
@@ -107,7 +111,12 @@ export const runPrimary = ({ config, log, out = process.stdout, workerScript }: 
       if (listening.size < config.workers) return;
       ready = true;
       const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
-      out.write(`${formatBanner({ config, url, workers: liveWorkers().map(identify), readyMs: performance.now() })}\n`);
+      const workers = liveWorkers().map(identify);
+      const readyMs = performance.now();
+      // The banner's shared state is read once (a file and maybe Redis); it never rejects.
+      void resources.sharedState().then((shared) => {
+        out.write(`${formatBanner({ config, url, workers, readyMs, shared, redisOrigin: resources.redisOrigin })}\n`);
+      });
     });
 
     cluster.on('exit', (worker, code, signal) => {

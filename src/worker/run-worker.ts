@@ -4,6 +4,7 @@
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
+import type { Redis } from 'ioredis';
 import { createApp } from '../app.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -11,6 +12,8 @@ import { Requester } from '../ipc.js';
 import { createLab } from '../lab.js';
 import type { Logger } from '../log.js';
 import { isLabMessage, type PrimaryMessage, type WorkerMessage } from '../messages.js';
+import { connectRedis, createRedisClient } from '../redis/client.js';
+import type { WorkerIdentity } from '../stats.js';
 
 /** How long a worker waits for the primary to answer an IPC counter or /cluster request. */
 export const IPC_TIMEOUT_MS = 2000;
@@ -25,15 +28,46 @@ const sendToPrimary = (message: WorkerMessage): void => {
   process.send?.(message, undefined, undefined, () => {});
 };
 
+/** This worker's Redis connection, open (or known to be down) before the worker listens. */
+const connectWorkerRedis = async (config: Config, log: Logger, workerId: number): Promise<Redis | null> => {
+  if (config.redisUrl === null) return null;
+  const redis = createRedisClient(config.redisUrl, { name: `cluster-state-lab:worker-${workerId}` });
+  let up = false;
+  // Log transitions, not every failed reconnection attempt.
+  redis.on('ready', () => {
+    if (!up) log.info(`worker ${workerId}: Redis up`);
+    up = true;
+  });
+  redis.on('close', () => {
+    if (up) log.warn(`worker ${workerId}: Redis down; Redis routes answer 503 (cache: database) until it is back`);
+    up = false;
+  });
+  redis.on('error', () => {});
+  if (!(await connectRedis(redis)))
+    log.warn(`worker ${workerId}: Redis is down at start-up; reconnecting in the background`);
+  return redis;
+};
+
 /** Serve until told to stop; resolves to the process exit code. */
-export const runWorker = ({ config, log }: WorkerOptions): Promise<number> =>
+export const runWorker = async ({ config, log }: WorkerOptions): Promise<number> => {
+  const identity = { id: cluster.worker?.id ?? 0, pid: process.pid };
+  const redis = await connectWorkerRedis(config, log, identity.id);
+  return serve({ config, log, identity, redis });
+};
+
+const serve = ({
+  config,
+  log,
+  identity,
+  redis,
+}: WorkerOptions & { identity: WorkerIdentity; redis: Redis | null }): Promise<number> =>
   new Promise((resolve) => {
-    const identity = { id: cluster.worker?.id ?? 0, pid: process.pid };
     const requester = new Requester();
 
     const lab = createLab({
       config,
       identity,
+      redis,
       askPrimary: async (by) => {
         const reply = await requester.request<Extract<PrimaryMessage, { type: 'ipc-increment-result' }>>(
           (seq) => sendToPrimary({ type: 'ipc-increment', seq, by }),
@@ -75,6 +109,7 @@ export const runWorker = ({ config, log }: WorkerOptions): Promise<number> =>
       if (!server.listening) {
         // Never served (e.g. the port was taken): nothing to drain, and closing a server whose
         // listen() the primary has not answered yet trips Node's cluster code.
+        redis?.disconnect();
         resolve(0);
         return;
       }
@@ -90,6 +125,7 @@ export const runWorker = ({ config, log }: WorkerOptions): Promise<number> =>
       server.close(() => {
         clearTimeout(timer);
         requester.rejectAll(new AppError('E_IPC_TIMEOUT', 'The worker is shutting down.'));
+        redis?.disconnect();
         resolve(0);
       });
       server.closeIdleConnections();
@@ -128,6 +164,7 @@ export const runWorker = ({ config, log }: WorkerOptions): Promise<number> =>
       sendToPrimary({ type: 'fatal', code: error.code === 'EADDRINUSE' ? 'E_PORT_IN_USE' : 'E_LISTEN', message });
       // Nothing to serve and nothing to drain: leave, and let the primary stop the others.
       draining = true;
+      redis?.disconnect();
       resolve(1);
     });
     server.listen(config.port, config.host);

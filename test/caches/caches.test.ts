@@ -7,7 +7,7 @@ import { createTtlCache } from '../../src/caches/ttl.js';
 
 const setup = (cache: UserCache) => {
   const db = createDatabase({ delayMs: 0 });
-  const counts = { hits: 0, misses: 0 };
+  const counts = { hits: 0, misses: 0, bypassed: 0 };
   return { db, counts, lookup: (id: number) => readThrough(cache, counts, db, id) };
 };
 
@@ -18,10 +18,10 @@ describe.each([
 ])('$cache.name cache', ({ cache, hit }) => {
   it(`answers a miss from the database and a repeat as ${hit}`, async () => {
     const { db, counts, lookup } = setup(cache);
-    expect(await lookup(7)).toEqual({ source: 'database', data: { user_id: 7, name: 'User_7' } });
-    expect(await lookup(7)).toEqual({ source: hit, data: { user_id: 7, name: 'User_7' } });
+    expect(await lookup(7)).toEqual({ source: 'database', data: { user_id: 7, name: 'User_7' }, bypassed: false });
+    expect(await lookup(7)).toEqual({ source: hit, data: { user_id: 7, name: 'User_7' }, bypassed: false });
     expect(db.calls).toBe(1);
-    expect(counts).toEqual({ hits: 1, misses: 1 });
+    expect(counts).toEqual({ hits: 1, misses: 1, bypassed: 0 });
   });
 });
 

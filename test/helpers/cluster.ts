@@ -1,8 +1,13 @@
 // Starts the built CLI as a real process tree (primary + workers) on a free port, remembers every pid
 // it ever printed, and stops them all, checking that none is left behind.
+
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { inject } from 'vitest';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
@@ -49,12 +54,46 @@ export const waitFor = async <T>(
 };
 
 /** Run the CLI to completion (for argument errors and --help). */
-export const runCli = (args: string[], env: Record<string, string> = {}) =>
-  execa('node', [CLI, ...args], { reject: false, env, timeout: START_TIMEOUT_MS });
+export const runCli = async (args: string[], env: Record<string, string> = {}) => {
+  // Never the default ./.data of the checkout: each run gets its own data dir unless it names one.
+  const dataDir = args.includes('--data-dir') ? [] : ['--data-dir', await makeTempDir()];
+  return execa('node', [CLI, ...dataDir, ...args], { reject: false, env, timeout: START_TIMEOUT_MS });
+};
 
-/** Start a cluster on a free port and wait for its banner. */
-export const startCluster = async (args: string[], env: Record<string, string> = {}): Promise<ClusterProcess> => {
-  const child = execa('node', [CLI, '--port', '0', ...args], { reject: false, env, buffer: false });
+export interface StartOptions {
+  env?: Record<string, string>;
+  /**
+   * Let the cluster find Redis by itself (start a private redis-server) instead of handing it the
+   * test project's one. @default false
+   */
+  autoRedis?: boolean;
+}
+
+/** A fresh temp directory, removed after the test file. */
+export const makeTempDir = async (): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), 'csl-test-'));
+  tempDirs.push(dir);
+  return dir;
+};
+const tempDirs: string[] = [];
+
+/** Remove every temp dir the tests made (for afterAll). */
+export const removeTempDirs = async (): Promise<void> => {
+  await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+};
+
+/**
+ * Start a cluster on a free port and wait for its banner. Unless the args say otherwise it gets a
+ * fresh data dir and the test project's redis-server.
+ */
+export const startCluster = async (
+  args: string[],
+  { env = {}, autoRedis = false }: StartOptions = {},
+): Promise<ClusterProcess> => {
+  const defaults: string[] = [];
+  if (!args.includes('--data-dir')) defaults.push('--data-dir', await makeTempDir());
+  if (!autoRedis && !args.includes('--redis-url')) defaults.push('--redis-url', inject('redisUrl'));
+  const child = execa('node', [CLI, '--port', '0', ...defaults, ...args], { reject: false, env, buffer: false });
   let out = '';
   let err = '';
   const seenPids = new Set<number>();
@@ -127,6 +166,14 @@ export const stopCluster = async (cluster: ClusterProcess, signal: NodeJS.Signal
 export const stopAllClusters = async (): Promise<void> => {
   const clusters = [...running];
   await Promise.all(clusters.map((cluster) => stopCluster(cluster)));
+  await removeTempDirs();
+};
+
+/** A PATH with node on it and no redis-server: for what the lab does on a machine without Redis. */
+export const pathWithoutRedis = async (): Promise<string> => {
+  const dir = await makeTempDir();
+  await symlink(process.execPath, join(dir, 'node'));
+  return dir;
 };
 
 /** One request on a fresh connection (so the round robin picks a worker again), JSON body parsed. */
