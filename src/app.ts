@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { readThrough } from './caches/cache.js';
 import type { Counter } from './counters/counter.js';
+import { renderDashboard } from './dashboard/page.js';
 import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
 import type { Lab } from './lab.js';
 import type { ClusterStats } from './stats.js';
@@ -62,6 +63,7 @@ export const createApp = ({ lab, clusterStats }: AppOptions): Hono => {
     });
   }
 
+  app.get('/', (c) => c.html(renderDashboard(worker)));
   app.get('/stats', (c) => c.json(lab.stats()));
   app.get('/cluster', async (c) => c.json({ ...(await clusterStats()), served_by: worker }));
   app.get('/healthz', (c) => c.json({ status: 'ok', worker, redis: lab.redisStatus() }));

@@ -30,7 +30,7 @@ export interface ClusterTotals {
   counters: Record<string, number>;
   /** Increments made through each strategy's route, all workers together. */
   increments: Record<string, number>;
-  caches: Record<string, { size: number; hits: number; misses: number }>;
+  caches: Record<string, { size: number | null; hits: number; misses: number; bypassed: number }>;
 }
 
 /** Every live worker's stats, gathered by the primary (`GET /cluster`). */
@@ -70,10 +70,12 @@ export const summarize = (workers: readonly WorkerStats[]): ClusterTotals => {
       totals.increments[name] = (totals.increments[name] ?? 0) + value;
     }
     for (const [name, cache] of Object.entries(worker.caches)) {
-      const sum = totals.caches[name] ?? { size: 0, hits: 0, misses: 0 };
-      sum.size += cache.size ?? 0;
+      const sum = totals.caches[name] ?? { size: cache.size === null ? null : 0, hits: 0, misses: 0, bypassed: 0 };
+      // A cache outside the workers (Redis) has no per-worker size to add up.
+      if (sum.size !== null && cache.size !== null) sum.size += cache.size;
       sum.hits += cache.hits;
       sum.misses += cache.misses;
+      sum.bypassed += cache.bypassed;
       totals.caches[name] = sum;
     }
   }
