@@ -36,6 +36,11 @@ export interface Config {
   redisTtlS: number;
   /** Where the file counter (and a private redis-server's files) live, made absolute. @default './.data' */
   dataDir: string;
+  /**
+   * Let clients keep connections open. Off (`--no-keep-alive`), every response closes its connection,
+   * so a browser's next request is a new connection and may land on another worker. @default true
+   */
+  keepAlive: boolean;
 }
 
 type IntegerKey = {
@@ -88,6 +93,7 @@ export const defaultConfig = (): Config => ({
   redisPrefix: '',
   redisTtlS: 600,
   dataDir: resolve('.data'),
+  keepAlive: true,
 });
 
 const parseInteger = (option: IntegerOption, raw: string, source: string): number => {
@@ -145,6 +151,7 @@ export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = pro
     'redis-url': { type: 'string' },
     'redis-prefix': { type: 'string' },
     'data-dir': { type: 'string' },
+    'no-keep-alive': { type: 'boolean' },
     ...Object.fromEntries(INTEGER_OPTIONS.map((option) => [option.flag, { type: 'string' }])),
   } as const;
   let values: Record<string, string | boolean | undefined>;
@@ -183,6 +190,8 @@ export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = pro
     config.dataDir = resolve(values['data-dir']);
   }
 
+  if (values['no-keep-alive'] === true) config.keepAlive = false;
+
   return { help: values.help === true, config };
 };
 
@@ -212,6 +221,7 @@ export const helpText = (): string => {
     ['--redis-url <url>', 'Redis to use (env REDIS_URL); without it a private redis-server is started from PATH'],
     ['--redis-prefix <text>', 'namespace for every Redis key (default none: keys are counter, user:<id>)'],
     ['--data-dir <path>', 'where the file counter and a private Redis keep their files (default ./.data)'],
+    ['--no-keep-alive', 'close every connection after its response, so browser refreshes spread over workers'],
     ['-h, --help', 'show this help'],
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length));

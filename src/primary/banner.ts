@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import type { Config } from '../config.js';
 import type { WorkerIdentity } from '../stats.js';
 import type { SharedState } from './hub.js';
@@ -19,11 +20,30 @@ const describeRedis = ({ redis }: SharedState, origin: RedisOrigin): string => {
 };
 
 /** What the primary prints once every worker listens: where, who, how fast, and what to try. */
-export const formatBanner = ({ config, url, workers, readyMs, shared, redisOrigin }: BannerOptions): string => {
+/** Where students can reach a cluster bound to every interface: this machine's external IPv4 addresses. */
+const lanUrls = (port: number): string[] =>
+  Object.values(networkInterfaces())
+    .flat()
+    .filter((address) => address !== undefined && address.family === 'IPv4' && !address.internal)
+    .map((address) => `http://${address?.address}:${port}/`);
+
+export const formatBanner = ({
+  config,
+  url: boundUrl,
+  workers,
+  readyMs,
+  shared,
+  redisOrigin,
+}: BannerOptions): string => {
   const plural = workers.length === 1 ? '' : 's';
+  const port = Number(new URL(boundUrl).port);
+  const everywhere = config.host === '0.0.0.0' || config.host === '::';
+  // curl lines work on this machine; the room gets the LAN addresses.
+  const url = everywhere ? `http://127.0.0.1:${port}` : boundUrl;
+  const room = everywhere ? lanUrls(port) : [];
   const fileCount = shared.shared_counters.file;
   return [
-    `cluster-state-lab: ${workers.length} worker${plural} listening on ${url} (state: ${config.state}), ready in ${Math.round(readyMs)} ms`,
+    `cluster-state-lab: ${workers.length} worker${plural} listening on ${boundUrl} (state: ${config.state}), ready in ${Math.round(readyMs)} ms`,
     ...workers.map((worker) => `  worker ${worker.id}  pid ${worker.pid}`),
     `  redis     ${describeRedis(shared, redisOrigin)}`,
     `  data dir  ${config.dataDir} (file counter: ${fileCount ?? 'unreadable, see /counter/file'})`,
@@ -36,6 +56,11 @@ export const formatBanner = ({ config, url, workers, readyMs, shared, redisOrigi
     `  curl -s ${url}/user/1             # slow once per worker, then cached in that worker`,
     `  curl -s ${url}/counter/redis      # one atomic INCR for every worker of every cluster`,
     '',
+    config.keepAlive
+      ? 'In a browser, refresh keeps one connection and so one worker: add --no-keep-alive to spread refreshes.'
+      : 'Keep-alive is off (--no-keep-alive): every request is a new connection, so refreshes spread over workers.',
+    `Dashboard: ${url}/`,
+    ...(room.length > 0 ? [`For the room: ${room.join('  ')}`] : []),
     'Stop with Ctrl-C.',
   ].join('\n');
 };

@@ -98,6 +98,9 @@ const serve = ({
       lab.requests += 1;
       response.setHeader('x-worker-id', workerId);
       response.setHeader('x-worker-pid', workerPid);
+      // Node ends the connection after this response: the next request is a new connection, which
+      // the primary may hand to another worker.
+      if (!config.keepAlive) response.setHeader('connection', 'close');
       // The listener answers 500 itself if the app throws; it never rejects.
       void handle(request, response);
     });

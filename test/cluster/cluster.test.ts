@@ -102,6 +102,23 @@ describe('a 4-worker cluster in memory state', () => {
     expect(ipc.body.current_count).toBe(21);
   });
 
+  it('pins a keep-alive client to one worker, unless the server runs with --no-keep-alive', async () => {
+    const [pinned, spread] = await Promise.all([
+      startCluster(['--workers', '4']),
+      startCluster(['--workers', '4', '--no-keep-alive']),
+    ]);
+    const browserLike = (url: string) =>
+      runLoad({ urls: [`${url}/counter`], requests: 20, concurrency: 1, keepAlive: true });
+    const pinnedRun = await browserLike(pinned?.url ?? '');
+    const spreadRun = await browserLike(spread?.url ?? '');
+    expect(new Set(pinnedRun.samples.map((sample) => sample.workerPid)).size).toBe(1);
+    expect(pinnedRun.samples.map((sample) => sample.count)).toEqual(
+      Array.from({ length: 20 }, (_, index) => index + 1),
+    );
+    expect(new Set(spreadRun.samples.map((sample) => sample.workerPid)).size).toBeGreaterThanOrEqual(2);
+    expect(spread?.stdout()).toContain('Keep-alive is off (--no-keep-alive)');
+  });
+
   it('stops on SIGTERM with exit code 0 and leaves no process behind', async () => {
     const cluster = await startCluster(['--workers', '4']);
     const pids = [cluster.primaryPid, ...cluster.workerPids];

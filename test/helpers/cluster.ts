@@ -1,6 +1,7 @@
 // Starts the built CLI as a real process tree (primary + workers) on a free port, remembers every pid
 // it ever printed, and stops them all, checking that none is left behind.
 
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -30,10 +31,16 @@ export interface ClusterProcess {
 
 const running = new Set<ClusterProcess>();
 
+/** Running, and not a zombie (this container's init does not always reap orphans' exit status). */
 export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
