@@ -1,0 +1,53 @@
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive, pathWithoutRedis, removeTempDirs } from '../helpers/cluster.js';
+
+afterEach(removeTempDirs);
+
+const DEMO = fileURLToPath(new URL('../../dist/scripts/demo.js', import.meta.url));
+const runDemo = (args: string[], env: Record<string, string> = {}) =>
+  execa('node', [DEMO, ...args], { reject: false, env, timeout: 120_000 });
+
+describe('npm run demo', () => {
+  it('lists the seven lessons, one line each starting with its number', async () => {
+    const { exitCode, stdout } = await runDemo(['--list']);
+    expect(exitCode).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(7);
+    expect(lines[0]).toMatch(/^1\. One worker/);
+    for (const [index, line] of lines.entries()) expect(line).toMatch(new RegExp(`^${index + 1}\\. `));
+  });
+
+  it.each([
+    [['--lesson', '9'], 'Expected `--lesson` to be an integer from 1 to 7, got `9`.'],
+    [['--workers', 'many'], 'Expected `--workers` to be an integer from 2 to 16, got `many`.'],
+  ])('refuses %j with exit code 2', async (args, message) => {
+    const { exitCode, stderr } = await runDemo(args);
+    expect(exitCode).toBe(2);
+    expect(stderr.trim()).toBe(`demo: ${message}`);
+  });
+
+  it('runs lesson 4 with measured figures and leaves no process behind', async () => {
+    const { exitCode, stdout } = await runDemo(['--lesson', '4', '--workers', '2']);
+    expect(exitCode).toBe(0);
+    const unsafe = /\/counter\/unsafe\s+read, await 5 ms, write\s+(\d+)\s+(\d+)/.exec(stdout);
+    const local = /\/counter\/local\s+mutex around read-modify-write\s+(\d+)\s+(\d+)/.exec(stdout);
+    expect(Number(unsafe?.[1])).toBe(500);
+    expect(Number(unsafe?.[2])).toBeLessThan(500);
+    expect(Number(local?.[2])).toBe(500);
+    expect(stdout).toContain(`The unsafe counter lost ${500 - Number(unsafe?.[2])} of 500 increments`);
+    const redisPid = Number(/redis-server \(pid (\d+)\)/.exec(stdout)?.[1]);
+    expect(isAlive(redisPid)).toBe(false);
+  });
+
+  it('runs the caches lesson and says how to enable Redis when there is none', async () => {
+    const path = await pathWithoutRedis();
+    const { exitCode, stdout } = await runDemo(['--lesson', '6', '--workers', '2'], { PATH: path, REDIS_URL: '' });
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain('Redis: none.');
+    expect(stdout).toContain('Redis parts skipped');
+    expect(stdout).toMatch(/id 1 came from database, id 11 from lru_cache/);
+    expect(stdout).toMatch(/TTL: database, then ttl_cache, then after \d+ ms database/);
+  });
+});
