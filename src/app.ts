@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type AdminOptions, registerAdminRoutes } from './admin.js';
 import { readThrough } from './caches/cache.js';
 import type { Counter } from './counters/counter.js';
 import { renderDashboard } from './dashboard/page.js';
@@ -11,6 +13,10 @@ export interface AppOptions {
   lab: Lab;
   /** Every live worker's stats, gathered by the primary. */
   clusterStats: () => Promise<ClusterStats>;
+  /** Prometheus text for the whole cluster, aggregated by the primary. */
+  metrics: () => Promise<{ text: string; contentType: string }>;
+  /** The admin routes; null (the default) leaves them out entirely. */
+  admin?: AdminOptions | null;
 }
 
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
@@ -21,6 +27,18 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_REDIS_DOWN: 503,
   E_REDIS_DISABLED: 503,
   E_CORRUPT_STATE: 500,
+};
+
+/** The methods some route answers at `path`, for a 405's `allow` header. */
+const allowedMethods = (app: Hono, path: string): string[] => {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL') continue;
+    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
 };
 
 // Ids are non-negative integers that survive a round trip through a JS number.
@@ -39,7 +57,7 @@ export const parseId = (raw: string): number => {
 };
 
 /** The Hono routes of one worker. No listen() and no process globals: what it needs comes in `options`. */
-export const createApp = ({ lab, clusterStats }: AppOptions): Hono => {
+export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptions): Hono => {
   const app = new Hono();
   const worker = lab.identity;
 
@@ -66,12 +84,27 @@ export const createApp = ({ lab, clusterStats }: AppOptions): Hono => {
   app.get('/', (c) => c.html(renderDashboard(worker)));
   app.get('/stats', (c) => c.json(lab.stats()));
   app.get('/cluster', async (c) => c.json({ ...(await clusterStats()), served_by: worker }));
+  app.get('/metrics', async (c) => {
+    const { text, contentType } = await metrics();
+    return c.body(text, 200, { 'content-type': contentType });
+  });
+  if (admin !== null) registerAdminRoutes(app, admin, worker);
   app.get('/healthz', (c) => c.json({ status: 'ok', worker, redis: lab.redisStatus() }));
 
-  app.notFound((c) =>
-    c.json({ error: 'E_NOT_FOUND', message: `No route for ${c.req.method} ${echo(c.req.path, 200)}.` }, 404),
-  );
+  app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length > 0) {
+      c.header('allow', allow.join(', '));
+      return c.json(
+        { error: 'E_METHOD_NOT_ALLOWED', message: `${c.req.method} is not allowed here; use ${allow.join(' or ')}.` },
+        405,
+      );
+    }
+    return c.json({ error: 'E_NOT_FOUND', message: `No route for ${c.req.method} ${echo(c.req.path, 200)}.` }, 404);
+  });
   app.onError((error, c) => {
+    // Hono's own (bearerAuth's 401) carry their response.
+    if (error instanceof HTTPException) return error.getResponse();
     if (isAppError(error)) {
       return c.json({ error: error.code, message: error.message }, STATUS[error.code] ?? 500);
     }

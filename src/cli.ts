@@ -14,14 +14,15 @@ const EXIT_USAGE = 2;
 
 const main = async (): Promise<number> => {
   if (cluster.isWorker) {
-    return runWorker({ config: loadWorkerConfig(), log: createLogger(`worker ${cluster.worker?.id}`) });
+    const config = loadWorkerConfig();
+    return runWorker({ config, log: createLogger(`worker ${cluster.worker?.id}`, config.logFormat) });
   }
   const { help, config } = loadConfig(process.argv.slice(2));
   if (help) {
     process.stdout.write(`${helpText()}\n`);
     return 0;
   }
-  const log = createLogger('primary');
+  const log = createLogger('primary', config.logFormat);
   const resources = await prepareResources(config, log);
   try {
     return await runPrimary({ resources, log, workerScript: fileURLToPath(import.meta.url) });

@@ -41,6 +41,14 @@ export interface Config {
    * so a browser's next request is a new connection and may land on another worker. @default true
    */
   keepAlive: boolean;
+  /** Enables POST /admin/* for `Authorization: Bearer <token>`; never printed or logged. @default null */
+  adminToken: string | null;
+  /** 32-byte key (hex or base64): the Redis cache stores AES-256-GCM ciphertext. @default null */
+  cacheKey: string | null;
+  /** Safety cap of the otherwise unbounded Map cache; past it new keys are not cached. @default 100000 */
+  mapCacheLimit: number;
+  /** Log lines as text for a terminal, or one JSON object per line. @default 'text' */
+  logFormat: 'text' | 'json';
 }
 
 type IntegerKey = {
@@ -69,6 +77,13 @@ const INTEGER_OPTIONS: readonly IntegerOption[] = [
     max: 60_000,
     help: 'await between read and write in unsafe counters',
   },
+  {
+    key: 'mapCacheLimit',
+    flag: 'map-cache-limit',
+    min: 1,
+    max: 10_000_000,
+    help: 'safety cap on the unbounded Map cache of /user/:id',
+  },
   { key: 'redisTtlS', flag: 'redis-ttl-s', min: 1, max: 2_592_000, help: 'SETEX seconds of the Redis cache' },
   {
     key: 'shutdownTimeoutMs',
@@ -94,6 +109,10 @@ export const defaultConfig = (): Config => ({
   redisTtlS: 600,
   dataDir: resolve('.data'),
   keepAlive: true,
+  adminToken: null,
+  cacheKey: null,
+  mapCacheLimit: 100_000,
+  logFormat: 'text',
 });
 
 const parseInteger = (option: IntegerOption, raw: string, source: string): number => {
@@ -127,6 +146,39 @@ const parseRedisUrl = (raw: string, source: string): string => {
   return raw;
 };
 
+const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+const parseAdminToken = (raw: string, source: string): string => {
+  // Never echo a secret, not even a wrong one.
+  if (raw.length < MIN_ADMIN_TOKEN_LENGTH || raw.length > 512 || /\s/.test(raw)) {
+    throw new AppError(
+      'E_CONFIG',
+      `Expected ${source} to be at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces (try: openssl rand -hex 24).`,
+    );
+  }
+  return raw;
+};
+
+/** The AES-256 key: 32 bytes written as 64 hex digits or as base64. */
+export const decodeCacheKey = (raw: string): Buffer | null => {
+  if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
+  if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(raw)) {
+    const bytes = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
+    if (bytes.length === 32) return bytes;
+  }
+  return null;
+};
+
+const parseCacheKey = (raw: string, source: string): string => {
+  if (decodeCacheKey(raw) === null) {
+    throw new AppError(
+      'E_CONFIG',
+      `Expected ${source} to be 32 bytes as 64 hex digits or base64 (try: openssl rand -hex 32).`,
+    );
+  }
+  return raw;
+};
+
 const parsePrefix = (raw: string): string => {
   if (raw.length > 100 || /\s/.test(raw)) {
     throw new AppError(
@@ -152,6 +204,9 @@ export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = pro
     'redis-prefix': { type: 'string' },
     'data-dir': { type: 'string' },
     'no-keep-alive': { type: 'boolean' },
+    'admin-token': { type: 'string' },
+    'cache-key': { type: 'string' },
+    'log-format': { type: 'string' },
     ...Object.fromEntries(INTEGER_OPTIONS.map((option) => [option.flag, { type: 'string' }])),
   } as const;
   let values: Record<string, string | boolean | undefined>;
@@ -192,6 +247,20 @@ export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
   if (values['no-keep-alive'] === true) config.keepAlive = false;
 
+  const adminToken = typeof values['admin-token'] === 'string' ? values['admin-token'] : env.ADMIN_TOKEN;
+  const adminSource = typeof values['admin-token'] === 'string' ? '`--admin-token`' : '`ADMIN_TOKEN`';
+  if (adminToken !== undefined && adminToken !== '') config.adminToken = parseAdminToken(adminToken, adminSource);
+  const cacheKey = typeof values['cache-key'] === 'string' ? values['cache-key'] : env.CACHE_KEY;
+  const keySource = typeof values['cache-key'] === 'string' ? '`--cache-key`' : '`CACHE_KEY`';
+  if (cacheKey !== undefined && cacheKey !== '') config.cacheKey = parseCacheKey(cacheKey, keySource);
+  const logFormat = values['log-format'];
+  if (typeof logFormat === 'string') {
+    if (logFormat !== 'text' && logFormat !== 'json') {
+      throw new AppError('E_CONFIG', `Expected \`--log-format\` to be one of text, json, got \`${echo(logFormat)}\`.`);
+    }
+    config.logFormat = logFormat;
+  }
+
   return { help: values.help === true, config };
 };
 
@@ -221,6 +290,9 @@ export const helpText = (): string => {
     ['--redis-url <url>', 'Redis to use (env REDIS_URL); without it a private redis-server is started from PATH'],
     ['--redis-prefix <text>', 'namespace for every Redis key (default none: keys are counter, user:<id>)'],
     ['--data-dir <path>', 'where the file counter and a private Redis keep their files (default ./.data)'],
+    ['--admin-token <token>', 'enable POST /admin/crash|reset|reload with this bearer token (env ADMIN_TOKEN)'],
+    ['--cache-key <key>', 'encrypt Redis cache values with AES-256-GCM; 32 bytes, hex or base64 (env CACHE_KEY)'],
+    ['--log-format <fmt>', 'text (default) or json: one JSON object per lifecycle event'],
     ['--no-keep-alive', 'close every connection after its response, so browser refreshes spread over workers'],
     ['-h, --help', 'show this help'],
   ];

@@ -6,7 +6,8 @@ import { createLruCache } from './caches/lru.js';
 import { createMapCache } from './caches/map.js';
 import { createRedisCache } from './caches/redis.js';
 import { createTtlCache } from './caches/ttl.js';
-import type { Config } from './config.js';
+import { type Config, decodeCacheKey } from './config.js';
+import { createValueCipher, type ValueCipher } from './caches/cipher.js';
 import type { Counter, CounterName } from './counters/counter.js';
 import { createFileCounter, FILE_COUNTER_NAME } from './counters/file.js';
 import { type AskPrimary, createIpcCounter } from './counters/ipc.js';
@@ -45,6 +46,8 @@ export interface Lab {
   /** Increments this worker made, per strategy: its share of each counter's load. */
   readonly increments: Map<CounterName, number>;
   stats(): WorkerStats;
+  /** POST /admin/reset: every counter of this worker back to its start. */
+  reset(): void;
 }
 
 export type RedisStatus = 'up' | 'down' | 'not configured';
@@ -55,6 +58,8 @@ export interface LabOptions {
   askPrimary: AskPrimary;
   /** A client for `config.redisUrl` (connected or not), or null without Redis. */
   redis: Redis | null;
+  /** Where a cached value that fails authentication is reported. */
+  onCacheTampered?: (key: string) => void;
 }
 
 const slot = (cache: UserCache): CacheSlot => ({ cache, counts: { hits: 0, misses: 0, bypassed: 0 } });
@@ -66,9 +71,14 @@ const DEFAULT_COUNTER: Record<Config['state'], CounterName> = {
   redis: 'redis',
 };
 
+const cipherFor = ({ cacheKey }: Pick<Config, 'cacheKey'>): ValueCipher | null => {
+  const secret = cacheKey === null ? null : decodeCacheKey(cacheKey);
+  return secret === null ? null : createValueCipher(secret);
+};
+
 export const fileCounterPath = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, FILE_COUNTER_NAME);
 
-export const createLab = ({ config, identity, askPrimary, redis }: LabOptions): Lab => {
+export const createLab = ({ config, identity, askPrimary, redis, onCacheTampered }: LabOptions): Lab => {
   const startedAt = performance.now();
   const { ioDelayMs, redisPrefix: prefix } = config;
   const counters = new Map<CounterName, Counter>(
@@ -83,10 +93,10 @@ export const createLab = ({ config, identity, askPrimary, redis }: LabOptions): 
   );
   const caches = new Map<CacheName, CacheSlot>(
     [
-      createMapCache(),
+      createMapCache({ limit: config.mapCacheLimit }),
       createLruCache({ max: config.cacheMax }),
       createTtlCache({ max: config.cacheMax, ttlMs: config.cacheTtlMs }),
-      createRedisCache({ client: redis, prefix, ttlS: config.redisTtlS }),
+      createRedisCache({ client: redis, prefix, ttlS: config.redisTtlS, cipher: cipherFor(config), onTampered: onCacheTampered }),
     ].map((cache) => [cache.name, slot(cache)]),
   );
   const redisStatus = (): RedisStatus => (redis === null ? 'not configured' : isRedisUp(redis) ? 'up' : 'down');
@@ -108,6 +118,10 @@ export const createLab = ({ config, identity, askPrimary, redis }: LabOptions): 
     redisStatus,
     requests: 0,
     increments: new Map([...counters.keys()].map((name) => [name, 0])),
+    reset() {
+      for (const counter of counters.values()) counter.reset();
+      for (const name of lab.increments.keys()) lab.increments.set(name, 0);
+    },
     stats: () => ({
       ...identity,
       uptime_s: Math.round((performance.now() - startedAt) / 100) / 10,

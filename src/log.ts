@@ -1,19 +1,27 @@
 /** One line per lifecycle event, on stderr, so stdout stays for the banner and for tools reading it. */
 export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
 }
 
-const time = (): string => new Date().toISOString().slice(11, 23);
+/** Extra machine-readable facts for the JSON format (pid, worker id, exit code, …). */
+export type LogFields = Record<string, string | number | boolean | null>;
 
-export const createLogger = (role: string): Logger => {
-  const write = (level: string, message: string): void => {
-    process.stderr.write(`${time()} ${level.padEnd(5)} [${role}] ${message}\n`);
+export type LogFormat = 'text' | 'json';
+
+export const createLogger = (role: string, format: LogFormat = 'text'): Logger => {
+  const write = (level: string, message: string, fields: LogFields = {}): void => {
+    const now = new Date().toISOString();
+    process.stderr.write(
+      format === 'json'
+        ? `${JSON.stringify({ time: now, level, role, pid: process.pid, msg: message, ...fields })}\n`
+        : `${now.slice(11, 23)} ${level.padEnd(5)} [${role}] ${message}\n`,
+    );
   };
   return {
-    info: (message) => write('info', message),
-    warn: (message) => write('warn', message),
-    error: (message) => write('error', message),
+    info: (message, fields) => write('info', message, fields),
+    warn: (message, fields) => write('warn', message, fields),
+    error: (message, fields) => write('error', message, fields),
   };
 };

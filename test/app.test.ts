@@ -18,7 +18,8 @@ const makeApp = (overrides: Partial<ReturnType<typeof defaultConfig>> = {}) => {
   const clusterStats = async (): Promise<ClusterStats> => {
     throw new Error('not in this test');
   };
-  return { app: createApp({ lab, clusterStats }), lab };
+  const metrics = async () => ({ text: '', contentType: 'text/plain' });
+  return { app: createApp({ lab, clusterStats, metrics }), lab };
 };
 
 describe('counter routes', () => {

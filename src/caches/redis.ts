@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { requireRedis } from '../counters/redis.js';
 import { redisDown } from '../redis/client.js';
 import type { UserCache } from './cache.js';
+import type { ValueCipher } from './cipher.js';
 import type { User } from './database.js';
 
 export interface RedisCacheOptions {
@@ -12,6 +13,10 @@ export interface RedisCacheOptions {
   prefix: string;
   /** SETEX seconds. @default 600 */
   ttlS: number;
+  /** With --cache-key: values are stored encrypted, and one that fails authentication is a miss. */
+  cipher?: ValueCipher | null;
+  /** Told about each value that failed authentication (it is logged, never served). */
+  onTampered?: (key: string) => void;
 }
 
 export const userKey = (prefix: string, id: number): string => `${prefix}user:${id}`;
@@ -19,19 +24,31 @@ export const userKey = (prefix: string, id: number): string => `${prefix}user:${
 const isUser = (value: unknown): value is User =>
   typeof (value as User | null)?.user_id === 'number' && typeof (value as User | null)?.name === 'string';
 
-export const createRedisCache = ({ client, prefix, ttlS }: RedisCacheOptions): UserCache => ({
+export const createRedisCache = ({
+  client,
+  prefix,
+  ttlS,
+  cipher = null,
+  onTampered = () => {},
+}: RedisCacheOptions): UserCache => ({
   name: 'redis',
   path: '/user/redis',
   hitSource: 'redis_cache',
   async get(id) {
     const redis = requireRedis(client);
-    let text: string | null;
+    const key = userKey(prefix, id);
+    let stored: string | null;
     try {
-      text = await redis.get(userKey(prefix, id));
+      stored = await redis.get(key);
     } catch (error) {
       throw redisDown(error);
     }
-    if (text === null) return undefined;
+    if (stored === null) return undefined;
+    const text = cipher === null ? stored : cipher.open(stored, key);
+    if (text === null) {
+      onTampered(key);
+      return undefined;
+    }
     try {
       const value: unknown = JSON.parse(text);
       // A value someone else wrote under our key is a miss, not a crash.
@@ -42,11 +59,13 @@ export const createRedisCache = ({ client, prefix, ttlS }: RedisCacheOptions): U
   },
   async set(id, user) {
     try {
-      await requireRedis(client).setex(userKey(prefix, id), ttlS, JSON.stringify(user));
+      const key = userKey(prefix, id);
+      const text = JSON.stringify(user);
+      await requireRedis(client).setex(key, ttlS, cipher === null ? text : cipher.seal(text, key));
     } catch (error) {
       throw redisDown(error);
     }
   },
   // Its size is Redis's business (one shared keyspace), not this worker's.
-  describe: () => ({ size: null, ttl_s: ttlS }),
+  describe: () => ({ size: null, ttl_s: ttlS, encrypted: cipher !== null }),
 });

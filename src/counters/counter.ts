@@ -9,6 +9,8 @@ export interface Counter {
   increment(): Promise<number>;
   /** The latest value this process knows of, without doing any I/O (for /stats). */
   peek(): number | null;
+  /** Forget this process's part: a local count goes to 0, a shared counter's last seen value to null. */
+  reset(): void;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -57,32 +57,44 @@ export const readFileCounter = async (path: string): Promise<number> => {
   return value;
 };
 
+/** Lock the counter file, turn its value into a new one, write it atomically, unlock. */
+export const updateFileCounter = async (path: string, update: (value: number) => number): Promise<number> => {
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(path, {
+      ...FILE_LOCK_OPTIONS,
+      // We hold the lock for milliseconds; if it is compromised anyway, the write below still goes
+      // through rename, and the next commit re-reads the file. Not worth crashing the worker.
+      onCompromised: () => {},
+    });
+  } catch (error) {
+    throw new AppError('E_LOCK_TIMEOUT', `Could not lock ${path} within about 3 s; try again.`, { cause: error });
+  }
+  try {
+    const value = update(await readFileCounter(path));
+    const temp = `${path}.${process.pid}.tmp`;
+    await writeFile(temp, `${JSON.stringify({ value })}\n`);
+    await rename(temp, path);
+    return value;
+  } finally {
+    await release().catch(() => {});
+  }
+};
+
 export const createFileCounter = ({ path }: FileCounterOptions): Counter => {
   let lastSeen: number | null = null;
-  const temp = `${path}.${process.pid}.tmp`;
 
   const commit = async (by: number): Promise<number> => {
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(path, {
-        ...FILE_LOCK_OPTIONS,
-        // We hold the lock for milliseconds; if it is compromised anyway, the write below still goes
-        // through rename, and the next commit re-reads the file. Not worth crashing the worker.
-        onCompromised: () => {},
-      });
-    } catch (error) {
-      throw new AppError('E_LOCK_TIMEOUT', `Could not lock ${path} within about 3 s; try again.`, { cause: error });
-    }
-    try {
-      const value = (await readFileCounter(path)) + by;
-      await writeFile(temp, `${JSON.stringify({ value })}\n`);
-      await rename(temp, path);
-      lastSeen = value;
-      return value;
-    } finally {
-      await release().catch(() => {});
-    }
+    lastSeen = await updateFileCounter(path, (value) => value + by);
+    return lastSeen;
   };
 
-  return { name: 'file', increment: batchIncrements(commit), peek: () => lastSeen };
+  return {
+    name: 'file',
+    increment: batchIncrements(commit),
+    peek: () => lastSeen,
+    reset: () => {
+      lastSeen = null;
+    },
+  };
 };

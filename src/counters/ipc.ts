@@ -13,5 +13,12 @@ export const createIpcCounter = (askPrimary: AskPrimary): Counter => {
     lastSeen = await askPrimary(by);
     return lastSeen;
   });
-  return { name: 'ipc', increment, peek: () => lastSeen };
+  return {
+    name: 'ipc',
+    increment,
+    peek: () => lastSeen,
+    reset: () => {
+      lastSeen = null;
+    },
+  };
 };

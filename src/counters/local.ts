@@ -36,5 +36,8 @@ export const createLocalCounter = ({ ioDelayMs = 0 }: LocalCounterOptions = {}):
       return mutex.runExclusive(readModifyWrite);
     },
     peek: () => count,
+    reset: () => {
+      count = 0;
+    },
   };
 };

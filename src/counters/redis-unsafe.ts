@@ -30,5 +30,8 @@ export const createRedisUnsafeCounter = ({
       }
     },
     peek: () => lastSeen,
+    reset: () => {
+      lastSeen = null;
+    },
   };
 };

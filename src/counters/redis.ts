@@ -35,5 +35,8 @@ export const createRedisCounter = ({ client, prefix }: RedisCounterOptions): Cou
       }
     },
     peek: () => lastSeen,
+    reset: () => {
+      lastSeen = null;
+    },
   };
 };

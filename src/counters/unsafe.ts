@@ -19,5 +19,8 @@ export const createUnsafeCounter = ({ ioDelayMs }: UnsafeCounterOptions): Counte
       return read + 1;
     },
     peek: () => count,
+    reset: () => {
+      count = 0;
+    },
   };
 };

@@ -1,6 +1,6 @@
 // Lessons 1-4: one process vs several, how the load balancer spreads connections (not requests),
 // and the lost update that a lock exists for. Every figure printed is measured in this run.
-import { formatNumber, formatTable } from '../hammer/report.js';
+import { formatNumber, formatTable } from '../hammer/text.js';
 import { byWorker, hammer, type Stage, type WorkerLine } from './stage.js';
 
 export interface Lesson {

@@ -1,6 +1,6 @@
 // Lessons 5-7: the ways to share state across workers and what each costs, caches per worker vs one
 // shared cache, and what survives a worker crash or a cluster restart. Every figure is measured here.
-import { formatNumber, formatTable } from '../hammer/report.js';
+import { formatNumber, formatTable } from '../hammer/text.js';
 import type { ClusterStats } from '../stats.js';
 import type { Lesson } from './lessons-isolation.js';
 import { clusterStats, createPinnedClient, hammer, type Stage, sleep } from './stage.js';

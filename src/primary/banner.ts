@@ -27,6 +27,15 @@ const lanUrls = (port: number): string[] =>
     .filter((address) => address !== undefined && address.family === 'IPv4' && !address.internal)
     .map((address) => `http://${address?.address}:${port}/`);
 
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
+
+/** Never the token itself: only whether the routes are on. */
+const adminLines = (config: Config): string[] => {
+  if (config.adminToken !== null) return ['Admin routes are on: POST /admin/crash|reset|reload with the bearer token.'];
+  if (LOOPBACK.test(config.host)) return [];
+  return ['Admin routes are off (no --admin-token): nobody in the room can crash, reset or reload this cluster.'];
+};
+
 export const formatBanner = ({
   config,
   url: boundUrl,
@@ -60,6 +69,7 @@ export const formatBanner = ({
       ? 'In a browser, refresh keeps one connection and so one worker: add --no-keep-alive to spread refreshes.'
       : 'Keep-alive is off (--no-keep-alive): every request is a new connection, so refreshes spread over workers.',
     `Dashboard: ${url}/`,
+    ...adminLines(config),
     ...(room.length > 0 ? [`For the room: ${room.join('  ')}`] : []),
     'Stop with Ctrl-C.',
   ].join('\n');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import lockfile from 'proper-lockfile';
 import type { Config } from '../config.js';
-import { readFileCounter } from '../counters/file.js';
+import { readFileCounter, updateFileCounter } from '../counters/file.js';
 import { redisCounterKey } from '../counters/redis.js';
 import { redisUnsafeCounterKey } from '../counters/redis-unsafe.js';
 import { AppError } from '../errors.js';
@@ -26,6 +26,8 @@ export interface PrimaryResources {
   redisOrigin: RedisOrigin;
   /** The counters kept outside the workers, read now; never rejects (null = unreadable). */
   sharedState(): Promise<SharedState>;
+  /** Zero the file counter and the Redis counters (POST /admin/reset?shared=1). */
+  resetShared(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -146,6 +148,12 @@ export const prepareResources = async (config: Config, log: Logger): Promise<Pri
         redis: { url: redactedUrl, up: isRedisUp(redis) },
         data_dir: config.dataDir,
       };
+    },
+    async resetShared() {
+      await updateFileCounter(fileCounterPath(config), () => 0);
+      if (redis !== null) {
+        await redis.del(redisCounterKey(config.redisPrefix), redisUnsafeCounterKey(config.redisPrefix));
+      }
     },
     async close() {
       redis?.disconnect();

@@ -3,16 +3,32 @@
 // a worker in turn (round robin), which is why a keep-alive client stays on one worker.
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
+import { setPriority } from 'node:os';
 import { workerEnv } from '../config.js';
 import type { Logger } from '../log.js';
-import { isLabMessage, type WorkerMessage } from '../messages.js';
+import { isRedisUp } from '../redis/client.js';
+import { isLabMessage, type ReloadResult, type WorkerMessage } from '../messages.js';
 import { formatBanner } from './banner.js';
 import { CRASH_LOOP_MAX_DEATHS, CRASH_LOOP_WINDOW_MS, createCrashGuard } from './crash-guard.js';
-import { createHub, identify, send } from './hub.js';
+import { createHub, identify, type SharedState, send } from './hub.js';
+import { createPrimaryMetrics } from './metrics.js';
 import type { PrimaryResources } from './resources.js';
 
 /** Grace after --shutdown-timeout-ms before the primary kills a worker that has not exited. */
 const KILL_GRACE_MS = 1000;
+/** Scheduling priority of a booting worker (-20 highest); back to 0 once it listens. */
+const BOOT_NICENESS = -10;
+
+const setNiceness = (worker: Worker, niceness: number): void => {
+  try {
+    if (worker.process.pid !== undefined) setPriority(worker.process.pid, niceness);
+  } catch {
+    // Not permitted (not root) or already gone: it boots at normal priority.
+  }
+};
+
+/** How long a reload waits for a new worker to listen before it gives up (and keeps the old one). */
+const RELOAD_START_TIMEOUT_MS = 15_000;
 
 export interface PrimaryOptions {
   /** Data dir and Redis, set up before the first fork; its config is the one workers get. */
@@ -37,6 +53,9 @@ export const runPrimary = ({ resources, log, out = process.stdout, workerScript 
     let ready = false;
     let stopping: { exitCode: number } | null = null;
     let killTimer: NodeJS.Timeout | undefined;
+    let reloading = false;
+    /** Workers told to drain by a reload: their exit is the plan, not a death. */
+    const retiring = new Set<number>();
 
     const liveWorkers = (): Worker[] =>
       Object.values(cluster.workers ?? {}).filter(
@@ -73,6 +92,65 @@ export const runPrimary = ({ resources, log, out = process.stdout, workerScript 
       resolve(stopping.exitCode);
     };
 
+    /** Resolves true once `worker` listens, false if it exits or takes too long. */
+    const whenListening = (worker: Worker): Promise<boolean> =>
+      new Promise((settle) => {
+        const timer = setTimeout(() => settle(false), RELOAD_START_TIMEOUT_MS);
+        worker.once('listening', () => {
+          clearTimeout(timer);
+          settle(true);
+        });
+        worker.once('exit', () => {
+          clearTimeout(timer);
+          settle(false);
+        });
+      });
+
+    const retire = (worker: Worker): Promise<void> =>
+      new Promise((settle) => {
+        retiring.add(worker.id);
+        listening.delete(worker.id);
+        const timer = setTimeout(() => worker.process.kill('SIGKILL'), config.shutdownTimeoutMs + KILL_GRACE_MS);
+        worker.once('exit', () => {
+          clearTimeout(timer);
+          settle();
+        });
+        send(worker, { type: 'shutdown' });
+      });
+
+    // A rolling restart: one worker at a time, the new one listening before the old one drains, so
+    // there is always a full set of workers to take connections.
+    const rollingReload = async (): Promise<void> => {
+      const olds = liveWorkers();
+      log.info(`reload: replacing ${olds.length} worker(s) one at a time`);
+      for (const old of olds) {
+        if (stopping) return;
+        const fresh = fork();
+        log.info(`reload: worker ${fresh.id} (pid ${fresh.process.pid}) starting to take over from worker ${old.id}`);
+        if (!(await whenListening(fresh))) {
+          log.error(`reload: worker ${fresh.id} did not start listening; reload stopped, worker ${old.id} kept`);
+          return;
+        }
+        await retire(old);
+        log.info(`reload: worker ${old.id} (pid ${old.process.pid}) drained and retired`);
+      }
+      log.info('reload: done');
+    };
+
+    const reload = (): ReloadResult => {
+      if (stopping || reloading) return { started: false, workers: liveWorkers().length };
+      reloading = true;
+      void rollingReload().finally(() => {
+        reloading = false;
+      });
+      return { started: true, workers: liveWorkers().length };
+    };
+
+    const sharedWithIpc = async (): Promise<SharedState> => {
+      const state = await resources.sharedState();
+      return { ...state, shared_counters: { ipc: hub.ipcCounter, ...state.shared_counters } };
+    };
+
     const hub = createHub({
       liveWorkers,
       sharedState: () => resources.sharedState(),
@@ -83,6 +161,14 @@ export const runPrimary = ({ resources, log, out = process.stdout, workerScript 
         log.error(message.message);
         stop(1, 'fatal error in a worker');
       },
+      reload,
+      resetShared: () => resources.resetShared(),
+      primaryRegistry: createPrimaryMetrics({
+        restarts: () => restarts,
+        liveWorkers: () => liveWorkers().length,
+        sharedState: sharedWithIpc,
+        redisUp: () => (resources.redis === null ? null : isRedisUp(resources.redis)),
+      }),
     });
 
     const onMessage = (worker: Worker, message: unknown): void => {
@@ -90,7 +176,14 @@ export const runPrimary = ({ resources, log, out = process.stdout, workerScript 
     };
     const onSignal = (signal: NodeJS.Signals): void => stop(0, signal);
 
-    const fork = (): Worker => cluster.fork(workerEnv(config));
+    const fork = (): Worker => {
+      const worker = cluster.fork(workerEnv(config));
+      // A replacement boots while the others are busy serving: let it have the CPU first, so the
+      // cluster is back to full strength fast. Needs privileges; without them it boots at par.
+      setNiceness(worker, BOOT_NICENESS);
+      worker.once('listening', () => setNiceness(worker, 0));
+      return worker;
+    };
 
     cluster.setupPrimary({ exec: workerScript, args: [] });
     cluster.on('message', onMessage);
@@ -108,6 +201,7 @@ export const runPrimary = ({ resources, log, out = process.stdout, workerScript 
         log.info(`worker ${worker.id} (pid ${worker.process.pid}) up`);
         return;
       }
+      // Reload and replacement workers listen later; the first full set makes the banner.
       if (listening.size < config.workers) return;
       ready = true;
       const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
@@ -125,6 +219,7 @@ export const runPrimary = ({ resources, log, out = process.stdout, workerScript 
         finishIfDone();
         return;
       }
+      if (retiring.delete(worker.id)) return;
       log.warn(`worker ${worker.id} (pid ${worker.process.pid}) ${describeExit(code, signal)}`);
       if (crashGuard.recordDeath()) {
         log.error(

@@ -2,7 +2,6 @@
 // and a drain on shutdown. node:cluster shares the listening socket, so every worker listens on the
 // same port and the primary decides which worker gets each new connection.
 import cluster from 'node:cluster';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Redis } from 'ioredis';
 import { createApp } from '../app.js';
@@ -10,13 +9,17 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { Requester } from '../ipc.js';
 import { createLab } from '../lab.js';
+import { createRouteLabeler, createWorkerMetrics } from '../metrics.js';
+import { createHttpServer } from './http-server.js';
 import type { Logger } from '../log.js';
-import { isLabMessage, type PrimaryMessage, type WorkerMessage } from '../messages.js';
+import { isLabMessage, type PrimaryMessage, type Reply, type WorkerMessage } from '../messages.js';
 import { connectRedis, createRedisClient } from '../redis/client.js';
 import type { WorkerIdentity } from '../stats.js';
 
 /** How long a worker waits for the primary to answer an IPC counter or /cluster request. */
 export const IPC_TIMEOUT_MS = 2000;
+/** Between answering POST /admin/crash and exiting. */
+const CRASH_DELAY_MS = 50;
 
 export interface WorkerOptions {
   config: Config;
@@ -63,46 +66,54 @@ const serve = ({
 }: WorkerOptions & { identity: WorkerIdentity; redis: Redis | null }): Promise<number> =>
   new Promise((resolve) => {
     const requester = new Requester();
+    /** Ask the primary; resolves to its reply of type T, or rejects after IPC_TIMEOUT_MS (a 503). */
+    const ask = <T extends Reply['type']>(build: (seq: number) => WorkerMessage, what: string) =>
+      requester.request<Extract<Reply, { type: T }>>((seq) => sendToPrimary(build(seq)), IPC_TIMEOUT_MS, what);
+
 
     const lab = createLab({
       config,
       identity,
       redis,
-      askPrimary: async (by) => {
-        const reply = await requester.request<Extract<PrimaryMessage, { type: 'ipc-increment-result' }>>(
-          (seq) => sendToPrimary({ type: 'ipc-increment', seq, by }),
-          IPC_TIMEOUT_MS,
-          'the IPC counter',
-        );
-        return reply.value;
-      },
+      onCacheTampered: (key) =>
+        log.warn(`worker ${identity.id}: the cached value at ${key} failed authentication; treated as a miss`),
+      askPrimary: async (by) =>
+        (await ask<'ipc-increment-result'>((seq) => ({ type: 'ipc-increment', seq, by }), 'the IPC counter')).value,
     });
+    const metrics = createWorkerMetrics(lab);
     const app = createApp({
       lab,
-      clusterStats: async () => {
-        const reply = await requester.request<Extract<PrimaryMessage, { type: 'cluster-stats-result' }>>(
-          (seq) => sendToPrimary({ type: 'cluster-stats', seq }),
-          IPC_TIMEOUT_MS,
-          'the cluster stats',
-        );
-        return reply.cluster;
+      clusterStats: async () =>
+        (await ask<'cluster-stats-result'>((seq) => ({ type: 'cluster-stats', seq }), 'the cluster stats')).cluster,
+      metrics: async () => {
+        const { text, contentType } = await ask<'metrics-result'>((seq) => ({ type: 'metrics', seq }), 'the metrics');
+        return { text, contentType };
       },
+      admin:
+        config.adminToken === null
+          ? null
+          : {
+              token: config.adminToken,
+              crash: () => {
+                log.warn(`worker ${identity.id} (pid ${identity.pid}) exiting with code 1: POST /admin/crash`);
+                // Long enough for the answer to leave; then this process, and its memory, is gone.
+                setTimeout(() => resolve(1), CRASH_DELAY_MS);
+              },
+              reset: async (shared) =>
+                (await ask<'reset-result'>((seq) => ({ type: 'reset', seq, shared }), 'the reset')).result,
+              reload: async () => (await ask<'reload-result'>((seq) => ({ type: 'reload', seq }), 'the reload')).result,
+            },
     });
 
-    const handle = getRequestListener(app.fetch);
-    const workerId = String(identity.id);
-    const workerPid = String(identity.pid);
-    // Headers and the request count are set here, on the raw response, rather than in a Hono
-    // middleware: one less async layer on every request. writeHead() merges them with the app's.
-    const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-      lab.requests += 1;
-      response.setHeader('x-worker-id', workerId);
-      response.setHeader('x-worker-pid', workerPid);
-      // Node ends the connection after this response: the next request is a new connection, which
-      // the primary may hand to another worker.
-      if (!config.keepAlive) response.setHeader('connection', 'close');
-      // The listener answers 500 itself if the app throws; it never rejects.
-      void handle(request, response);
+    const server = createHttpServer({
+      identity,
+      keepAlive: config.keepAlive,
+      handle: getRequestListener(app.fetch),
+      onRequest: () => {
+        lab.requests += 1;
+      },
+      observe: metrics.observeRequest,
+      routeOf: createRouteLabeler(app.routes),
     });
 
     let draining = false;
@@ -140,10 +151,23 @@ const serve = ({
       switch (typed.type) {
         case 'ipc-increment-result':
         case 'cluster-stats-result':
+        case 'metrics-result':
+        case 'reset-result':
+        case 'reload-result':
           requester.settle(typed);
           break;
         case 'stats':
           sendToPrimary({ type: 'stats-result', ack: typed.seq, stats: lab.stats() });
+          break;
+        case 'collect-metrics':
+          void metrics.registry
+            .getMetricsAsJSON()
+            .then((json) => sendToPrimary({ type: 'collect-metrics-result', ack: typed.seq, metrics: json }))
+            .catch((error: unknown) => log.error(`worker ${identity.id}: metrics failed: ${String(error)}`));
+          break;
+        case 'reset-local':
+          lab.reset();
+          sendToPrimary({ type: 'reset-local-result', ack: typed.seq });
           break;
         case 'shutdown':
           drain('asked by the primary');

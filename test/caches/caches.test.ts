@@ -12,7 +12,7 @@ const setup = (cache: UserCache) => {
 };
 
 describe.each([
-  { cache: createMapCache(), hit: 'cache' },
+  { cache: createMapCache({ limit: 100_000 }), hit: 'cache' },
   { cache: createLruCache({ max: 10 }), hit: 'lru_cache' },
   { cache: createTtlCache({ max: 10, ttlMs: 10_000 }), hit: 'ttl_cache' },
 ])('$cache.name cache', ({ cache, hit }) => {
@@ -57,9 +57,21 @@ describe('ttl cache', () => {
 
 describe('map cache', () => {
   it('never evicts: it grows with every new id', async () => {
-    const cache = createMapCache();
+    const cache = createMapCache({ limit: 100_000 });
     const { lookup } = setup(cache);
     for (let id = 1; id <= 25; id += 1) await lookup(id);
     expect(cache.describe().size).toBe(25);
+  });
+});
+
+describe('map cache safety cap', () => {
+  it('stops caching new keys at its limit and says it is full', async () => {
+    const cache = createMapCache({ limit: 3 });
+    const { db, lookup } = setup(cache);
+    for (let id = 1; id <= 5; id += 1) await lookup(id);
+    expect(cache.describe()).toEqual({ size: 3, limit: 3, full: true });
+    expect((await lookup(1)).source).toBe('cache');
+    expect((await lookup(5)).source).toBe('database');
+    expect(db.calls).toBe(6);
   });
 });

@@ -77,7 +77,8 @@ describe('a 4-worker cluster in memory state', () => {
 
     const replacement = await waitFor(
       async () => {
-        const { body } = await getJson<ClusterStats>(`${cluster.url}/cluster`);
+        // Short timeouts: a connection handed to the worker as it died is never answered (see README).
+        const { body } = await getJson<ClusterStats>(`${cluster.url}/cluster`, { timeoutMs: 500 });
         const fresh = body.workers.find((worker) => !cluster.workerPids.includes(worker.pid));
         return fresh && body.workers.length === 4 ? { fresh, restarts: body.restarts } : undefined;
       },
@@ -91,7 +92,9 @@ describe('a 4-worker cluster in memory state', () => {
 
     const first = await waitFor(
       async () => {
-        const { body } = await getJson<{ worker: { pid: number }; current_count: number }>(`${cluster.url}/counter`);
+        const { body } = await getJson<{ worker: { pid: number }; current_count: number }>(`${cluster.url}/counter`, {
+          timeoutMs: 500,
+        });
         return body.worker.pid === replacement.fresh.pid ? body : undefined;
       },
       5000,

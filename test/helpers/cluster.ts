@@ -46,19 +46,34 @@ export const isAlive = (pid: number): boolean => {
   }
 };
 
+/**
+ * Poll `probe` until it returns a value. A probe that throws (a request that met a dying worker) is
+ * tried again; the last error is reported if time runs out.
+ */
 export const waitFor = async <T>(
   probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs: number,
   what: string,
 ): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      if (error instanceof ProbeAbort) throw error.cause;
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`, { cause: lastError });
+    }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 };
+
+/** Thrown from a waitFor probe to stop waiting at once. */
+export class ProbeAbort extends Error {}
 
 /** Run the CLI to completion (for argument errors and --help). */
 export const runCli = async (args: string[], env: Record<string, string> = {}) => {
@@ -136,7 +151,10 @@ export const startCluster = async (
   });
   const banner = await waitFor(
     () => {
-      if (exited) throw new Error(`The cluster exited before its banner.\nstdout: ${out}\nstderr: ${err}`);
+      if (exited)
+        throw new ProbeAbort('banner', {
+          cause: new Error(`The cluster exited before its banner.\nstdout: ${out}\nstderr: ${err}`),
+        });
       return /listening on (http:\/\/[\d.]+:(\d+))/.exec(out) ?? undefined;
     },
     START_TIMEOUT_MS,
@@ -186,10 +204,14 @@ export const pathWithoutRedis = async (): Promise<string> => {
 /** One request on a fresh connection (so the round robin picks a worker again), JSON body parsed. */
 export const getJson = <T = Record<string, unknown>>(
   url: string,
-  { method = 'GET', headers = {} }: { method?: string; headers?: Record<string, string> } = {},
+  {
+    method = 'GET',
+    headers = {},
+    timeoutMs = 10_000,
+  }: { method?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<{ status: number; body: T; headers: IncomingHttpHeaders }> =>
   new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method, headers, agent: false, timeout: 10_000 }, (response) => {
+    const request = httpRequest(url, { method, headers, agent: false, timeout: timeoutMs }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {

@@ -1,0 +1,117 @@
+// A worker's Prometheus metrics, in a registry of its own. The primary collects every live worker's
+// registry as JSON over IPC and aggregates them with prom-client (GET /metrics). Counts that the lab
+// already keeps (cache hits, database calls, counters) are read at collection time, not on the hot path.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Lab } from './lab.js';
+
+/** Seconds; covers a cached answer (sub-millisecond) up to the 1 s simulated database and beyond. */
+const DURATION_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+// Counters whose value is one per worker: their series keep a `worker` label, since adding them up
+// is exactly the mistake the lab is about.
+const PER_WORKER_COUNTERS = new Set(['local', 'unsafe']);
+
+export interface WorkerMetrics {
+  registry: Registry;
+  observeRequest(route: string, method: string, status: number, seconds: number): void;
+}
+
+/** Grow a prom-client counter to a total the lab keeps itself. */
+const syncCounter = (counter: Counter<string>, labels: Record<string, string>, total: number, seen: Map<string, number>) => {
+  const key = JSON.stringify(labels);
+  const delta = total - (seen.get(key) ?? 0);
+  if (delta > 0) counter.inc(labels, delta);
+  seen.set(key, total);
+};
+
+export const createWorkerMetrics = (lab: Lab): WorkerMetrics => {
+  const registry = new Registry();
+  const worker = String(lab.identity.id);
+  const requests = new Counter({
+    name: 'lab_http_requests_total',
+    help: 'HTTP requests answered, by route pattern, method and status.',
+    labelNames: ['route', 'method', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'lab_http_request_duration_seconds',
+    help: 'Time from request to the end of the response, by route pattern.',
+    labelNames: ['route'],
+    buckets: DURATION_BUCKETS_S,
+    registers: [registry],
+  });
+
+  const seen = new Map<string, number>();
+  const cacheHits = new Counter({
+    name: 'lab_cache_hits_total',
+    help: 'Cache lookups answered from the cache, by cache.',
+    labelNames: ['cache'],
+    registers: [registry],
+  });
+  const cacheMisses = new Counter({
+    name: 'lab_cache_misses_total',
+    help: 'Cache lookups that went to the database, by cache.',
+    labelNames: ['cache'],
+    registers: [registry],
+  });
+  const cacheBypassed = new Counter({
+    name: 'lab_cache_bypassed_total',
+    help: 'Lookups that skipped a cache that was down (fail open), by cache.',
+    labelNames: ['cache'],
+    registers: [registry],
+  });
+  const dbCalls = new Counter({
+    name: 'lab_db_calls_total',
+    help: 'Calls to the simulated database.',
+    registers: [registry],
+    collect() {
+      syncCounter(dbCalls, {}, lab.db.calls, seen);
+      for (const [name, { counts }] of lab.caches) {
+        syncCounter(cacheHits, { cache: name }, counts.hits, seen);
+        syncCounter(cacheMisses, { cache: name }, counts.misses, seen);
+        syncCounter(cacheBypassed, { cache: name }, counts.bypassed, seen);
+      }
+    },
+  });
+  const counterValue = new Gauge({
+    name: 'lab_worker_counter_value',
+    help: "A per-worker counter's value in one worker: the lesson is that these differ.",
+    labelNames: ['strategy', 'worker'],
+    registers: [registry],
+    collect() {
+      for (const [name, counter] of lab.counters) {
+        if (PER_WORKER_COUNTERS.has(name)) counterValue.set({ strategy: name, worker }, counter.peek() ?? 0);
+      }
+    },
+  });
+  const increments = new Counter({
+    name: 'lab_counter_increments_total',
+    help: 'Increments made through each strategy, all workers together.',
+    labelNames: ['strategy'],
+    registers: [registry],
+    collect() {
+      for (const [name, total] of lab.increments) syncCounter(increments, { strategy: name }, total, seen);
+    },
+  });
+
+  return {
+    registry,
+    observeRequest(route, method, status, seconds) {
+      requests.inc({ route, method, status: String(status) });
+      duration.observe({ route }, seconds);
+    },
+  };
+};
+
+/** Maps a request path to the route pattern that serves it, for low-cardinality labels. */
+export const createRouteLabeler = (routes: readonly { path: string }[]): ((path: string) => string) => {
+  const patterns = [...new Set(routes.map((route) => route.path))].filter((path) => path !== '/*');
+  const exact = new Set(patterns.filter((path) => !path.includes(':') && !path.includes('*')));
+  const dynamic = patterns
+    .filter((path) => !exact.has(path))
+    .map((path) => ({ path, regex: new RegExp(`^${path.replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}$`) }));
+  return (path) => {
+    if (exact.has(path)) return path;
+    return dynamic.find(({ regex }) => regex.test(path))?.path ?? 'unmatched';
+  };
+};

@@ -1,0 +1,122 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterStats } from '../../src/stats.js';
+import { type ClusterProcess, getJson, startCluster, stopCluster } from '../helpers/cluster.js';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: { error?: string; message?: string };
+}
+
+/** A raw request (any method, path, headers, body) on a new connection; the answer's JSON parsed. */
+const send = (
+  url: string,
+  {
+    method = 'GET',
+    path = '/',
+    headers = {},
+    body,
+  }: { method?: string; path?: string; headers?: Record<string, string>; body?: Buffer },
+): Promise<Answer> =>
+  new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const call = request(
+      { host: target.hostname, port: target.port, method, path, headers, agent: false, timeout: 10_000 },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          try {
+            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(text) });
+          } catch (error) {
+            reject(
+              new Error(`${method} ${path}: not JSON (${response.statusCode}): ${text.slice(0, 200)}`, {
+                cause: error,
+              }),
+            );
+          }
+        });
+      },
+    );
+    call.on('error', reject);
+    call.end(body);
+  });
+
+let cluster: ClusterProcess;
+beforeAll(async () => {
+  cluster = await startCluster(['--workers', '2', '--db-delay-ms', '0']);
+});
+afterAll(async () => {
+  await stopCluster(cluster);
+});
+
+const ID_MESSAGE = /^Expected `id` to be an integer from 0 to 9007199254740991, got `/;
+
+describe('bad input gets a clear JSON error, never a crash', () => {
+  it.each([
+    ['abc', '/user/abc'],
+    ['-1', '/user/-1'],
+    ['1.5', '/user/1.5'],
+    ['1e3', '/user/1e3'],
+    ['0x10', '/user/0x10'],
+    ['" 1"', '/user/%201'],
+    ['%00', '/user/%00'],
+    ['a 10000-character id', `/user/${'9'.repeat(10_000)}`],
+    ['99999999999999999999', '/user/99999999999999999999'],
+    ['abc on the LRU route', '/user/lru/abc'],
+    ['-1 on the Redis route', '/user/redis/-1'],
+  ])('id %s: 400 naming the parameter', async (_what, path) => {
+    const { status, body } = await send(cluster.url, { path });
+    expect(status).toBe(400);
+    expect(body.error).toBe('E_BAD_PARAM');
+    expect(body.message).toMatch(ID_MESSAGE);
+    expect(body.message?.length).toBeLessThan(200);
+  });
+
+  it('unknown route: JSON 404', async () => {
+    const { status, body } = await send(cluster.url, { path: '/nope/nothing' });
+    expect(status).toBe(404);
+    expect(body).toEqual({ error: 'E_NOT_FOUND', message: 'No route for GET /nope/nothing.' });
+  });
+
+  it('wrong method: 405 with allow', async () => {
+    const { status, headers, body } = await send(cluster.url, { method: 'DELETE', path: '/counter' });
+    expect(status).toBe(405);
+    expect(headers.allow).toBe('GET, HEAD');
+    expect(body.error).toBe('E_METHOD_NOT_ALLOWED');
+  });
+
+  it('admin routes are not there without a token: 404, not 401', async () => {
+    const { status, body } = await send(cluster.url, { method: 'POST', path: '/admin/crash' });
+    expect(status).toBe(404);
+    expect(body.error).toBe('E_NOT_FOUND');
+  });
+
+  it('a 1 MB body: 413', async () => {
+    const { status, body } = await send(cluster.url, {
+      method: 'POST',
+      path: '/counter',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.alloc(1024 * 1024, 1),
+    });
+    expect(status).toBe(413);
+    expect(body.error).toBe('E_BODY_TOO_LARGE');
+  });
+
+  it("a header block over Node's limit: 431", async () => {
+    const { status, body } = await send(cluster.url, { path: '/counter', headers: { 'x-big': 'x'.repeat(20_000) } });
+    expect(status).toBe(431);
+    expect(body.error).toBe('E_HEADERS_TOO_LARGE');
+  });
+
+  it('and no worker was restarted by any of it', async () => {
+    const { body } = await getJson<ClusterStats>(`${cluster.url}/cluster`);
+    expect(body.restarts).toBe(0);
+    expect(body.workers.map((worker) => worker.pid).sort()).toEqual([...cluster.workerPids].sort());
+    expect(cluster.stderr()).not.toMatch(/exited with code|was killed by/);
+  });
+});
