@@ -23,7 +23,8 @@ export const registerAdminRoutes = (app: Hono, admin: AdminOptions, worker: Work
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
     // Hono's comparison hashes both sides first: equal time for equal and unequal tokens.
     if (presented === undefined || !(await timingSafeEqual(admin.token, presented))) {
-      const message = presented === undefined ? 'Send Authorization: Bearer <admin token>.' : 'That is not the admin token.';
+      const message =
+        presented === undefined ? 'Send Authorization: Bearer <admin token>.' : 'That is not the admin token.';
       return c.json(unauthorized(message), 401, { 'www-authenticate': 'Bearer realm="cluster-state-lab admin"' });
     }
     await next();

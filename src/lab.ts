@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { CacheCounts, CacheName, UserCache } from './caches/cache.js';
+import { createValueCipher, type ValueCipher } from './caches/cipher.js';
 import { createDatabase, type Database } from './caches/database.js';
 import { createLruCache } from './caches/lru.js';
 import { createMapCache } from './caches/map.js';
 import { createRedisCache } from './caches/redis.js';
 import { createTtlCache } from './caches/ttl.js';
 import { type Config, decodeCacheKey } from './config.js';
-import { createValueCipher, type ValueCipher } from './caches/cipher.js';
 import type { Counter, CounterName } from './counters/counter.js';
 import { createFileCounter, FILE_COUNTER_NAME } from './counters/file.js';
 import { type AskPrimary, createIpcCounter } from './counters/ipc.js';
@@ -96,7 +96,13 @@ export const createLab = ({ config, identity, askPrimary, redis, onCacheTampered
       createMapCache({ limit: config.mapCacheLimit }),
       createLruCache({ max: config.cacheMax }),
       createTtlCache({ max: config.cacheMax, ttlMs: config.cacheTtlMs }),
-      createRedisCache({ client: redis, prefix, ttlS: config.redisTtlS, cipher: cipherFor(config), onTampered: onCacheTampered }),
+      createRedisCache({
+        client: redis,
+        prefix,
+        ttlS: config.redisTtlS,
+        cipher: cipherFor(config),
+        onTampered: onCacheTampered,
+      }),
     ].map((cache) => [cache.name, slot(cache)]),
   );
   const redisStatus = (): RedisStatus => (redis === null ? 'not configured' : isRedisUp(redis) ? 'up' : 'down');

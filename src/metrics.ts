@@ -17,7 +17,12 @@ export interface WorkerMetrics {
 }
 
 /** Grow a prom-client counter to a total the lab keeps itself. */
-const syncCounter = (counter: Counter<string>, labels: Record<string, string>, total: number, seen: Map<string, number>) => {
+const syncCounter = (
+  counter: Counter<string>,
+  labels: Record<string, string>,
+  total: number,
+  seen: Map<string, number>,
+) => {
   const key = JSON.stringify(labels);
   const delta = total - (seen.get(key) ?? 0);
   if (delta > 0) counter.inc(labels, delta);

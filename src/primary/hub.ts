@@ -55,7 +55,11 @@ export const createHub = (options: HubOptions) => {
     const workers = liveWorkers();
     const answers = await Promise.allSettled(
       workers.map((worker) =>
-        requester.request<T>((seq) => send(worker, build(seq)), WORKER_ANSWER_TIMEOUT_MS, `${what} from worker ${worker.id}`),
+        requester.request<T>(
+          (seq) => send(worker, build(seq)),
+          WORKER_ANSWER_TIMEOUT_MS,
+          `${what} from worker ${worker.id}`,
+        ),
       ),
     );
     const replies: T[] = [];
@@ -99,7 +103,10 @@ export const createHub = (options: HubOptions) => {
   // Every live worker zeroes its own counters; the primary zeroes the IPC one (and the shared ones).
   const reset = async (shared: boolean): Promise<ResetResult> => {
     ipcCounter = 0;
-    const { workers, silent } = await askAll<Ask<'reset-local-result'>>((seq) => ({ type: 'reset-local', seq }), 'reset');
+    const { workers, silent } = await askAll<Ask<'reset-local-result'>>(
+      (seq) => ({ type: 'reset-local', seq }),
+      'reset',
+    );
     const errors = silent.map((worker) => `worker ${worker.id} did not answer`);
     if (shared) {
       await resetShared().catch((error: unknown) => {

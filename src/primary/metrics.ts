@@ -11,7 +11,12 @@ export interface PrimaryMetricsOptions {
   redisUp: () => boolean | null;
 }
 
-export const createPrimaryMetrics = ({ restarts, liveWorkers, sharedState, redisUp }: PrimaryMetricsOptions): Registry => {
+export const createPrimaryMetrics = ({
+  restarts,
+  liveWorkers,
+  sharedState,
+  redisUp,
+}: PrimaryMetricsOptions): Registry => {
   const registry = new Registry();
   let counted = 0;
   const restartsTotal: Counter = new Counter({

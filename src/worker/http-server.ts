@@ -44,7 +44,14 @@ const answerClientError = (error: NodeJS.ErrnoException, socket: Socket): void =
   );
 };
 
-export const createHttpServer = ({ identity, keepAlive, handle, onRequest, observe, routeOf }: HttpServerOptions): Server => {
+export const createHttpServer = ({
+  identity,
+  keepAlive,
+  handle,
+  onRequest,
+  observe,
+  routeOf,
+}: HttpServerOptions): Server => {
   const workerId = String(identity.id);
   const workerPid = String(identity.pid);
   const server = createServer((request, response) => {
@@ -57,7 +64,7 @@ export const createHttpServer = ({ identity, keepAlive, handle, onRequest, obser
     // the primary may hand to another worker.
     if (!keepAlive) response.setHeader('connection', 'close');
     response.once('finish', () => {
-      const path = request.url === undefined ? '/' : request.url.split('?', 1)[0] ?? '/';
+      const path = request.url === undefined ? '/' : (request.url.split('?', 1)[0] ?? '/');
       observe(routeOf(path), request.method ?? 'GET', response.statusCode, (performance.now() - started) / 1000);
     });
 

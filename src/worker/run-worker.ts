@@ -9,12 +9,12 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { Requester } from '../ipc.js';
 import { createLab } from '../lab.js';
-import { createRouteLabeler, createWorkerMetrics } from '../metrics.js';
-import { createHttpServer } from './http-server.js';
 import type { Logger } from '../log.js';
 import { isLabMessage, type PrimaryMessage, type Reply, type WorkerMessage } from '../messages.js';
+import { createRouteLabeler, createWorkerMetrics } from '../metrics.js';
 import { connectRedis, createRedisClient } from '../redis/client.js';
 import type { WorkerIdentity } from '../stats.js';
+import { createHttpServer } from './http-server.js';
 
 /** How long a worker waits for the primary to answer an IPC counter or /cluster request. */
 export const IPC_TIMEOUT_MS = 2000;
@@ -69,7 +69,6 @@ const serve = ({
     /** Ask the primary; resolves to its reply of type T, or rejects after IPC_TIMEOUT_MS (a 503). */
     const ask = <T extends Reply['type']>(build: (seq: number) => WorkerMessage, what: string) =>
       requester.request<Extract<Reply, { type: T }>>((seq) => sendToPrimary(build(seq)), IPC_TIMEOUT_MS, what);
-
 
     const lab = createLab({
       config,
