@@ -1,0 +1,129 @@
+// `npm run bench` end to end on a short run: the JSON's shape, exact counts, the report, and no
+// process left behind. Not the speed: that is for BENCHMARKS.md, not for a test on a shared machine.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLoadRunner } from '../../src/bench/load.js';
+import { measureRoute } from '../../src/bench/measure-route.js';
+import { ProcessGroup, startServer } from '../../src/bench/processes.js';
+import type { BenchResult } from '../../src/bench/result.js';
+import { describeRoute } from '../../src/bench/routes.js';
+import { isAlive } from '../helpers/cluster.js';
+
+const BENCH = fileURLToPath(new URL('../../dist/scripts/bench.js', import.meta.url));
+const BASELINE = fileURLToPath(new URL('../../dist/src/bench/baseline-server.js', import.meta.url));
+const BENCH_TIMEOUT_MS = 110_000;
+const ROUTES = ['/counter/local', '/counter/redis'];
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe('npm run bench', () => {
+  it(
+    'measures the asked routes against the baseline, finds their counts exact and leaves nothing running',
+    async () => {
+      dir = await mkdtemp(join(tmpdir(), 'bench-test-'));
+      const out = join(dir, 'BENCHMARKS.md');
+      const args = ['--duration', '1', '--routes', ROUTES.join(','), '--json', '--out', out];
+      const run = await execa('node', [BENCH, ...args], { reject: false, timeout: BENCH_TIMEOUT_MS });
+      expect(run.exitCode, run.stderr).toBe(0);
+
+      const result = JSON.parse(run.stdout) as BenchResult;
+      expect(result).toMatchObject({
+        version: 1,
+        command: `npm run bench -- ${args.join(' ')}`,
+        options: { workers: 2, connections: 50, duration_s: 1, routes: ROUTES },
+        machine: { cpus: expect.any(Number), node: process.version },
+        lab: { workers: 2, ready_ms: expect.any(Number) },
+        baseline: { workers: 2, requests_per_s: expect.any(Number) },
+      });
+      expect(result.machine.redis).toMatch(/^\d+\.\d+/);
+      expect(result.routes.map((route) => route.route)).toEqual(ROUTES);
+      for (const route of result.routes) {
+        expect(route, route.reason ?? '').toMatchObject({ kind: 'counter', available: true, reason: null });
+        // A B A B: two baseline runs and two lab runs, each with autocannon's figures.
+        expect(route.runs.baseline).toHaveLength(2);
+        expect(route.runs.lab).toHaveLength(2);
+        for (const run of [...route.runs.baseline, ...route.runs.lab]) {
+          expect(run).toMatchObject({ requests_per_s: expect.any(Number), latency_p99_ms: expect.any(Number) });
+          expect(run.ok_2xx).toBeGreaterThan(0);
+        }
+        expect(route.requests_per_s).toBeGreaterThan(0);
+        expect(route.ratio).toBeGreaterThan(0);
+        expect(route.exact).not.toBeNull();
+        expect(route.exact?.ok_2xx).toBe(route.exact?.requests);
+        expect(route.exact?.counted).toBe(route.exact?.requests);
+        expect(route.exact?.exact).toBe(true);
+      }
+      expect(result.targets.map((target) => target.id)).toEqual([
+        'local-vs-baseline',
+        'lru-vs-baseline',
+        'ipc-vs-local',
+        'redis-vs-local',
+        'file-exact',
+        'file-vs-lockfile',
+        'ready-4-workers',
+        'idle-rss',
+      ]);
+      for (const target of result.targets) expect([true, false, null]).toContain(target.met);
+      expect(result.targets.find((target) => target.id === 'ipc-vs-local')?.met).toBeNull();
+      expect(result.four_workers?.worker_rss_mb_idle).toHaveLength(4);
+
+      for (const route of ROUTES) expect(run.stderr).toContain(route);
+      expect(run.stderr).toMatch(/\[ ?1\/2\] \/counter\/local .* req\/s/);
+      const report = await readFile(out, 'utf8');
+      expect(report).toContain('## Targets');
+      expect(report).toMatch(/\| `\/counter\/redis` \| [\d,]+ \|.*\| yes \(/);
+
+      expect(result.pids.length).toBeGreaterThan(4);
+      expect(result.pids.filter(isAlive)).toEqual([]);
+    },
+    BENCH_TIMEOUT_MS + 10_000,
+  );
+
+  it('reports a route the server answers with 404 as not available instead of failing', async () => {
+    const group = new ProcessGroup();
+    try {
+      // The bare baseline only knows /counter: it stands in for a lab that lacks a route.
+      const server = await startServer({
+        group,
+        label: 'baseline',
+        args: [BASELINE, '--workers', '1', '--port', '0'],
+        workers: 1,
+      });
+      const route = await measureRoute(
+        {
+          // Never asked to run here: a 404 stops the route before any load.
+          load: createLoadRunner(group),
+          labUrl: server.url,
+          labWorkerPids: server.workerPids,
+          labPids: server.workerPids,
+          baselineUrl: server.url,
+          baselinePids: server.workerPids,
+          connections: 2,
+          durationS: 0.5,
+          signal: new AbortController().signal,
+        },
+        describeRoute('/counter/file'),
+      );
+      expect(route).toMatchObject({ route: '/counter/file', available: false, requests_per_s: null, exact: null });
+      expect(route.reason).toContain('404');
+    } finally {
+      await group.stopAll();
+    }
+    expect([...group.started].filter(isAlive)).toEqual([]);
+  });
+
+  it('refuses an unknown route with one line and exit code 2', async () => {
+    const run = await execa('node', [BENCH, '--routes', '/counter/nope'], { reject: false, timeout: 20_000 });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('Expected `--routes` to be a comma-separated list of');
+  });
+});
