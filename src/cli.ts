@@ -6,15 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { helpText, loadConfig, loadWorkerConfig } from './config.js';
 import { isAppError } from './errors.js';
 import { createLogger } from './log.js';
-import { prepareResources } from './primary/resources.js';
-import { runPrimary } from './primary/run-primary.js';
-import { runWorker } from './worker/run-worker.js';
 
 const EXIT_USAGE = 2;
 
 const main = async (): Promise<number> => {
   if (cluster.isWorker) {
     const config = loadWorkerConfig();
+    // Each side loads only its own code: a worker never needs the primary's, and the other way round.
+    const { runWorker } = await import('./worker/run-worker.js');
     return runWorker({ config, log: createLogger(`worker ${cluster.worker?.id}`, config.logFormat) });
   }
   const { help, config } = loadConfig(process.argv.slice(2));
@@ -23,6 +22,10 @@ const main = async (): Promise<number> => {
     return 0;
   }
   const log = createLogger('primary', config.logFormat);
+  const [{ prepareResources }, { runPrimary }] = await Promise.all([
+    import('./primary/resources.js'),
+    import('./primary/run-primary.js'),
+  ]);
   const resources = await prepareResources(config, log);
   try {
     return await runPrimary({ resources, log, workerScript: fileURLToPath(import.meta.url) });

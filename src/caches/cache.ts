@@ -47,22 +47,33 @@ const isCacheDown = (error: unknown): boolean => isAppError(error) && error.code
 
 /**
  * Cache-aside, as in the reference: a hit answers from the cache, a miss asks the database and fills
- * it. A cache that is down is skipped (fail open): slower answers, never failed ones.
+ * it. A cache that is down is skipped (fail open): slower answers, never failed ones. A hit in an
+ * in-memory cache is answered synchronously, without a promise: it is the hot path.
  */
-export const readThrough = async (cache: UserCache, counts: CacheCounts, db: Database, id: number): Promise<Lookup> => {
-  let cached: User | undefined;
-  try {
-    cached = await cache.get(id);
-  } catch (error) {
+export const readThrough = (
+  cache: UserCache,
+  counts: CacheCounts,
+  db: Database,
+  id: number,
+): Lookup | Promise<Lookup> => {
+  const hitOrFill = (cached: User | undefined): Lookup | Promise<Lookup> => {
+    if (cached !== undefined) {
+      counts.hits += 1;
+      return { source: cache.hitSource, data: cached, bypassed: false };
+    }
+    counts.misses += 1;
+    return fill(cache, db, id);
+  };
+  const cached = cache.get(id);
+  if (!(cached instanceof Promise)) return hitOrFill(cached);
+  return cached.then(hitOrFill, async (error: unknown) => {
     if (!isCacheDown(error)) throw error;
     counts.bypassed += 1;
     return { source: 'database', data: await db.fetchUser(id), bypassed: true };
-  }
-  if (cached !== undefined) {
-    counts.hits += 1;
-    return { source: cache.hitSource, data: cached, bypassed: false };
-  }
-  counts.misses += 1;
+  });
+};
+
+const fill = async (cache: UserCache, db: Database, id: number): Promise<Lookup> => {
   const user = await db.fetchUser(id);
   try {
     await cache.set(id, user);

@@ -10,10 +10,9 @@ type Waiter = { resolve: (value: number) => void; reject: (error: unknown) => vo
  */
 export const batchIncrements = (commit: Commit): (() => Promise<number>) => {
   let waiting: Waiter[] = [];
-  let inFlight = false;
+  let busy = false;
 
   const flush = async (): Promise<void> => {
-    inFlight = true;
     while (waiting.length > 0) {
       const batch = waiting;
       waiting = [];
@@ -26,13 +25,17 @@ export const batchIncrements = (commit: Commit): (() => Promise<number>) => {
         for (const waiter of batch) waiter.reject(error);
       }
     }
-    inFlight = false;
+    busy = false;
   };
 
   return () =>
     new Promise<number>((resolve, reject) => {
       waiting.push({ resolve, reject });
+      if (busy) return;
+      busy = true;
+      // Wait for the rest of this turn of the event loop: requests that arrived together (one read
+      // from the network often holds several) then go in the first commit too, not one by one.
       // flush() settles every waiter itself and never rejects.
-      if (!inFlight) void flush();
+      setImmediate(() => void flush());
     });
 };

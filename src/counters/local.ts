@@ -24,16 +24,21 @@ export const createLocalCounter = ({ ioDelayMs = 0 }: LocalCounterOptions = {}):
     return count;
   };
 
+  // With no await inside, nothing can interleave with the critical section, so a free lock is taken
+  // and released within one tick: no promise round trip is needed (asyncio's lock has the same fast
+  // path). Under the lock, or with an await inside, it goes through the mutex.
+  const incrementNow = (): number | undefined => {
+    if (ioDelayMs > 0 || mutex.isLocked()) return undefined;
+    count += 1;
+    return count;
+  };
+
   return {
     name: 'local',
+    incrementNow,
     increment() {
-      // With no await inside, nothing can interleave with the critical section, so a free lock is
-      // taken and released within one tick: skip the promise round trip (asyncio's fast path too).
-      if (ioDelayMs === 0 && !mutex.isLocked()) {
-        count += 1;
-        return Promise.resolve(count);
-      }
-      return mutex.runExclusive(readModifyWrite);
+      const now = incrementNow();
+      return now === undefined ? mutex.runExclusive(readModifyWrite) : Promise.resolve(now);
     },
     peek: () => count,
     reset: () => {

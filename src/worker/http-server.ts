@@ -1,5 +1,6 @@
-// The node:http server around the Hono app. What every request needs is done here, on the raw
-// request and response, rather than in Hono middleware: one less async layer per request.
+// The node:http server around the Hono app. What every request needs (the worker headers, the body
+// limit, the metrics) is done here, on the raw request and response, rather than in Hono middleware:
+// a middleware would make every route asynchronous and push it off the node adapter's fast path.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WorkerIdentity } from '../stats.js';
@@ -14,7 +15,7 @@ export interface HttpServerOptions {
   /** The Hono app as a node request listener. */
   handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
   onRequest: () => void;
-  /** Called when a response is finished, with the route pattern that served it. */
+  /** Called once each response is written, with the route pattern that served it. */
   observe: (route: string, method: string, status: number, seconds: number) => void;
   routeOf: (path: string) => string;
 }
@@ -44,6 +45,26 @@ const answerClientError = (error: NodeJS.ErrnoException, socket: Socket): void =
   );
 };
 
+/** false when the body is (or turns out to be) over MAX_BODY_BYTES: a 413 went out instead. */
+const acceptBody = (request: IncomingMessage, response: ServerResponse): boolean => {
+  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+    refuseBody(response);
+    return false;
+  }
+  if (request.headers['transfer-encoding'] !== undefined) {
+    // A chunked body announces no length: count it as it comes and stop at the limit.
+    let received = 0;
+    request.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > MAX_BODY_BYTES && !response.headersSent) {
+        refuseBody(response);
+        request.destroy();
+      }
+    });
+  }
+  return true;
+};
+
 export const createHttpServer = ({
   identity,
   keepAlive,
@@ -63,29 +84,23 @@ export const createHttpServer = ({
     // Node ends the connection after this response: the next request is a new connection, which
     // the primary may hand to another worker.
     if (!keepAlive) response.setHeader('connection', 'close');
-    response.once('finish', () => {
-      const path = request.url === undefined ? '/' : (request.url.split('?', 1)[0] ?? '/');
-      observe(routeOf(path), request.method ?? 'GET', response.statusCode, (performance.now() - started) / 1000);
-    });
 
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
-      refuseBody(response);
-      return;
-    }
-    if (request.headers['transfer-encoding'] !== undefined) {
-      // A chunked body announces no length: count it as it comes and stop at the limit.
-      let received = 0;
-      request.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > MAX_BODY_BYTES && !response.headersSent) {
-          refuseBody(response);
-          request.destroy();
-        }
-      });
-    }
-    // The listener answers 500 itself if the app throws; it never rejects.
-    void handle(request, response);
+    const method = request.method ?? 'GET';
+    // GET and HEAD bodies are never read (Node discards them): only other methods are checked, which
+    // also spares the hot path from building the headers object.
+    if (method !== 'GET' && method !== 'HEAD' && !acceptBody(request, response)) return;
+
+    // The listener resolves once the response is written, and answers 500 itself if the app throws.
+    void handle(request, response).then(() => {
+      const url = request.url ?? '/';
+      const query = url.indexOf('?');
+      observe(
+        routeOf(query === -1 ? url : url.slice(0, query)),
+        method,
+        response.statusCode,
+        (performance.now() - started) / 1000,
+      );
+    });
   });
   server.on('clientError', answerClientError);
   return server;
