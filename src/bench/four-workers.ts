@@ -3,9 +3,9 @@
 // taking one proper-lockfile lock per increment in as many processes at the same concurrency.
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startServer } from '../processes.js';
 import { measureLockfileCounter } from './lockfile-counter.js';
 import { checkExact } from './measure-route.js';
-import { startServer } from './processes.js';
 import type { BenchResult, FileComparison, RouteResult } from './result.js';
 import { describeRoute } from './routes.js';
 import type { BenchContext, LabArgs } from './run-bench.js';

@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { ProcessGroup } from './processes.js';
+import type { ProcessGroup } from '../processes.js';
 
 const RUNNER = fileURLToPath(new URL('./autocannon-runner.js', import.meta.url));
 /** Beyond the measurement itself: connecting, the last sample, a slow machine. */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lock } from 'proper-lockfile';
-import type { ProcessGroup } from './processes.js';
+import type { ProcessGroup } from '../processes.js';
 
 /**
  * proper-lockfile's defaults (stale 10 s, update 5 s, realpath) plus `retries: 10`, which the library

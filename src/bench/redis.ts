@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
-import type { ProcessGroup } from './processes.js';
+import type { ProcessGroup } from '../processes.js';
 
 const REDIS_SERVER = 'redis-server';
 const START_TIMEOUT_MS = 10_000;

@@ -1,24 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runLoad } from '../../src/hammer/load.js';
 import type { ClusterStats } from '../../src/stats.js';
 import { getJson, runCli, startCluster, stopAllClusters, waitFor } from '../helpers/cluster.js';
-import { testRedis } from '../helpers/redis.js';
+import { useFlushedRedis } from '../helpers/redis.js';
 
 const TOKEN = 'admin-suite-token-abcdefghijklmnop';
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
-let redis: Redis;
-beforeAll(() => {
-  redis = testRedis();
-});
-afterAll(() => {
-  redis.disconnect();
-});
-beforeEach(async () => {
-  await redis.flushdb();
-});
+const redis = useFlushedRedis();
 afterEach(stopAllClusters);
 
 describe('admin routes', () => {
@@ -90,13 +80,13 @@ describe('encryption of the Redis cache (--cache-key)', () => {
     const key = randomBytes(32).toString('hex');
     const cluster = await startCluster(['--workers', '2', '--db-delay-ms', '0'], { env: { CACHE_KEY: key } });
     expect((await getJson<{ source: string }>(`${cluster.url}/user/redis/1`)).body.source).toBe('database');
-    const stored = (await redis.get('user:1')) ?? '';
+    const stored = (await redis().get('user:1')) ?? '';
     expect(stored).not.toContain('User_1');
     expect(stored).toMatch(/^v1\./);
     expect((await getJson<{ source: string }>(`${cluster.url}/user/redis/1`)).body.source).toBe('redis_cache');
 
     const tampered = `${stored.slice(0, -3)}${stored.at(-3) === 'A' ? 'B' : 'A'}${stored.slice(-2)}`;
-    await redis.set('user:1', tampered);
+    await redis().set('user:1', tampered);
     const answer = await getJson<{ source: string; data: { name: string } }>(`${cluster.url}/user/redis/1`);
     expect(answer.body.source).toBe('database');
     expect(answer.body.data.name).toBe('User_1');

@@ -8,9 +8,9 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLoadRunner } from '../../src/bench/load.js';
 import { measureRoute } from '../../src/bench/measure-route.js';
-import { ProcessGroup, startServer } from '../../src/bench/processes.js';
 import type { BenchResult } from '../../src/bench/result.js';
 import { describeRoute } from '../../src/bench/routes.js';
+import { ProcessGroup, startServer } from '../../src/processes.js';
 import { isAlive } from '../helpers/cluster.js';
 
 const BENCH = fileURLToPath(new URL('../../dist/scripts/bench.js', import.meta.url));

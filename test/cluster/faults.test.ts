@@ -1,21 +1,12 @@
 import { connect } from 'node:net';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runLoad, type Sample } from '../../src/hammer/load.js';
 import type { ClusterStats } from '../../src/stats.js';
 import { getJson, isAlive, startCluster, stopAllClusters, waitFor } from '../helpers/cluster.js';
-import { testRedis } from '../helpers/redis.js';
+import { useFlushedRedis } from '../helpers/redis.js';
 
-let redis: Redis;
-beforeAll(() => {
-  redis = testRedis();
-});
-afterAll(() => {
-  redis.disconnect();
-});
-beforeEach(async () => {
-  await redis.flushdb();
-});
+// The counters under test live in this Redis: every test starts from an empty one.
+useFlushedRedis();
 afterEach(stopAllClusters);
 
 const TOKEN = 'fault-suite-admin-token-0123456789';

@@ -1,8 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runLoad, type Sample } from '../../src/hammer/load.js';
 import type { ClusterStats } from '../../src/stats.js';
 import {
@@ -14,18 +13,9 @@ import {
   stopCluster,
   waitFor,
 } from '../helpers/cluster.js';
-import { testRedis } from '../helpers/redis.js';
+import { useFlushedRedis } from '../helpers/redis.js';
 
-let redis: Redis;
-beforeAll(() => {
-  redis = testRedis();
-});
-afterAll(() => {
-  redis.disconnect();
-});
-beforeEach(async () => {
-  await redis.flushdb();
-});
+const redis = useFlushedRedis();
 afterEach(stopAllClusters);
 
 const REQUESTS = 2000;
@@ -56,7 +46,7 @@ describe('shared counters on 4 workers, 2000 requests at concurrency 100 on new 
       concurrency: 100,
     });
     expect(ok(samples)).toHaveLength(REQUESTS);
-    const final = Number(await redis.get('counter:unsafe'));
+    const final = Number(await redis().get('counter:unsafe'));
     expect(final).toBeLessThan(REQUESTS);
     expect(final).toBeGreaterThan(0);
   });
@@ -80,10 +70,10 @@ describe('the Redis cache', () => {
     expect(sources.slice(1).every((source) => source === 'redis_cache')).toBe(true);
     const { body } = await getJson<ClusterStats>(`${cluster.url}/cluster`);
     expect(body.totals.db_calls).toBe(1);
-    const ttl = await redis.ttl('user:1');
+    const ttl = await redis().ttl('user:1');
     expect(ttl).toBeLessThanOrEqual(600);
     expect(ttl).toBeGreaterThan(590);
-    expect(JSON.parse((await redis.get('user:1')) ?? '')).toEqual({ user_id: 1, name: 'User_1' });
+    expect(JSON.parse((await redis().get('user:1')) ?? '')).toEqual({ user_id: 1, name: 'User_1' });
   });
 
   it('serves /user/:id from Redis with --state redis', async () => {
@@ -98,7 +88,7 @@ describe('the Redis cache', () => {
     const cluster = await startCluster(['--workers', '2', '--redis-prefix', 'lab1:', '--db-delay-ms', '0']);
     await getJson(`${cluster.url}/counter/redis`);
     await getJson(`${cluster.url}/user/redis/7`);
-    expect((await redis.keys('*')).sort()).toEqual(['lab1:counter', 'lab1:user:7']);
+    expect((await redis().keys('*')).sort()).toEqual(['lab1:counter', 'lab1:user:7']);
   });
 });
 

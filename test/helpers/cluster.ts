@@ -1,7 +1,6 @@
 // Starts the built CLI as a real process tree (primary + workers) on a free port, remembers every pid
 // it ever printed, and stops them all, checking that none is left behind.
 
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { inject } from 'vitest';
+import { isAlive } from '../../src/processes.js';
+
+export { isAlive };
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
@@ -30,21 +32,6 @@ export interface ClusterProcess {
 }
 
 const running = new Set<ClusterProcess>();
-
-/** Running, and not a zombie (this container's init does not always reap orphans' exit status). */
-export const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Poll `probe` until it returns a value. A probe that throws (a request that met a dying worker) is

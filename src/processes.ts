@@ -1,6 +1,7 @@
-// Every process the bench starts goes through one ProcessGroup, so that a failure or Ctrl-C stops
+// Every process the bench (and the demo) starts goes through one ProcessGroup, so that a failure or Ctrl-C stops
 // all of them by pid: servers (and the worker pids their banners list), autocannon, lock workers.
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const STOP_TIMEOUT_MS = 15_000;
 const START_TIMEOUT_MS = 20_000;
@@ -8,12 +9,19 @@ const TAIL_CHARS = 4000;
 
 const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
 
+/** Running, and not a zombie (a container's init does not always reap orphans' exit status). */
 export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // No /proc (not Linux): signal 0 answered, so it is there.
+    return true;
   }
 };
 
