@@ -8,6 +8,8 @@ import { isAppError } from './errors.js';
 import { createLogger } from './log.js';
 
 const EXIT_USAGE = 2;
+/** How long the primary waits for Redis and the data dir lock to be released at exit. */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 const main = async (): Promise<number> => {
   if (cluster.isWorker) {
@@ -30,7 +32,11 @@ const main = async (): Promise<number> => {
   try {
     return await runPrimary({ resources, log, workerScript: fileURLToPath(import.meta.url) });
   } finally {
-    await resources.close();
+    // Bounded: a Redis that will not stop must not keep the primary (and the terminal) waiting.
+    const gaveUp = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS).unref());
+    if ((await Promise.race([resources.close(), gaveUp])) === 'timeout') {
+      log.warn(`cleanup took over ${CLOSE_TIMEOUT_MS} ms (Redis, data dir lock); exiting anyway`);
+    }
   }
 };
 
