@@ -1,7 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  decodeCacheKey,
+  describeParseError,
+  parseAdminToken,
+  parseCacheKey,
+  parsePrefix,
+  parseRedisUrl,
+  parseState,
+} from './config-parsers.js';
 import { AppError, echo } from './errors.js';
+
+export { decodeCacheKey };
 
 export const STATES = ['memory', 'ipc', 'file', 'redis'] as const;
 export type StateName = (typeof STATES)[number];
@@ -124,71 +135,6 @@ const parseInteger = (option: IntegerOption, raw: string, source: string): numbe
   return value;
 };
 
-const parseState = (raw: string, source: string): StateName => {
-  const state = STATES.find((name) => name === raw);
-  if (state === undefined) {
-    throw new AppError('E_CONFIG', `Expected ${source} to be one of ${STATES.join(', ')}, got \`${echo(raw)}\`.`);
-  }
-  return state;
-};
-
-const parseRedisUrl = (raw: string, source: string): string => {
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
-    // Never echo the value: a Redis URL may carry a password.
-    throw new AppError('E_CONFIG', `Expected ${source} to be a URL like redis://[:password@]host:port[/db].`);
-  }
-  return raw;
-};
-
-const MIN_ADMIN_TOKEN_LENGTH = 16;
-
-const parseAdminToken = (raw: string, source: string): string => {
-  // Never echo a secret, not even a wrong one.
-  if (raw.length < MIN_ADMIN_TOKEN_LENGTH || raw.length > 512 || /\s/.test(raw)) {
-    throw new AppError(
-      'E_CONFIG',
-      `Expected ${source} to be at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces (try: openssl rand -hex 24).`,
-    );
-  }
-  return raw;
-};
-
-/** The AES-256 key: 32 bytes written as 64 hex digits or as base64. */
-export const decodeCacheKey = (raw: string): Buffer | null => {
-  if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
-  if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(raw)) {
-    const bytes = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
-    if (bytes.length === 32) return bytes;
-  }
-  return null;
-};
-
-const parseCacheKey = (raw: string, source: string): string => {
-  if (decodeCacheKey(raw) === null) {
-    throw new AppError(
-      'E_CONFIG',
-      `Expected ${source} to be 32 bytes as 64 hex digits or base64 (try: openssl rand -hex 32).`,
-    );
-  }
-  return raw;
-};
-
-const parsePrefix = (raw: string): string => {
-  if (raw.length > 100 || /\s/.test(raw)) {
-    throw new AppError(
-      'E_CONFIG',
-      `Expected \`--redis-prefix\` to be at most 100 characters without spaces, got \`${echo(raw)}\`.`,
-    );
-  }
-  return raw;
-};
-
 export interface ParsedArgs {
   help: boolean;
   config: Config;
@@ -233,7 +179,7 @@ export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = pro
     throw new AppError('E_CONFIG', 'Expected `--host` to be an address such as 127.0.0.1 or 0.0.0.0, got ``.');
   }
 
-  if (typeof values.state === 'string') config.state = parseState(values.state, '`--state`');
+  if (typeof values.state === 'string') config.state = parseState(values.state, '`--state`', STATES);
 
   if (typeof values['redis-url'] === 'string') config.redisUrl = parseRedisUrl(values['redis-url'], '`--redis-url`');
   else if (env.REDIS_URL !== undefined && env.REDIS_URL !== '')
@@ -262,17 +208,6 @@ export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
 
   return { help: values.help === true, config };
-};
-
-const describeParseError = (error: unknown): string => {
-  const message = error instanceof Error ? error.message : String(error);
-  const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) return `Unknown option \`${echo(unknown[1] ?? '')}\`; see --help for the options.`;
-  const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
-  if (missing) return `Expected \`${missing[1]}\` to be followed by a value.`;
-  const positional = /Unexpected argument '([^']+)'/.exec(message);
-  if (positional) return `Unexpected argument \`${echo(positional[1] ?? '')}\`; options start with --, see --help.`;
-  return `${message.split('\n')[0]} See --help.`;
 };
 
 export const helpText = (): string => {

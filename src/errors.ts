@@ -5,7 +5,6 @@ export type ErrorCode =
   | 'E_PORT_IN_USE'
   | 'E_LISTEN'
   | 'E_IPC_TIMEOUT'
-  | 'E_CRASH_LOOP'
   | 'E_DATA_DIR'
   | 'E_LOCK_TIMEOUT'
   | 'E_CORRUPT_STATE'
