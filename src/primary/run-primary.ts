@@ -57,12 +57,12 @@ export const runPrimary = ({ resources, log, out = process.stdout, workerScript 
     /** Workers told to drain by a reload: their exit is the plan, not a death. */
     const retiring = new Set<number>();
 
-    const liveWorkers = (): Worker[] =>
-      Object.values(cluster.workers ?? {}).filter(
-        (worker): worker is Worker => worker !== undefined && listening.has(worker.id),
-      );
-    const allWorkers = (): Worker[] =>
-      Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+    // Our own register of worker processes that have not exited. cluster.workers is not enough: Node
+    // drops a worker from it only once both its 'exit' and its 'disconnect' have happened, in either
+    // order, so on 'exit' alone a dead worker may still be listed — and a shutdown would wait forever.
+    const running = new Map<number, Worker>();
+    const allWorkers = (): Worker[] => [...running.values()];
+    const liveWorkers = (): Worker[] => allWorkers().filter((worker) => listening.has(worker.id));
 
     const stop = (exitCode: number, reason: string): void => {
       if (stopping) {
@@ -178,6 +178,7 @@ export const runPrimary = ({ resources, log, out = process.stdout, workerScript 
 
     const fork = (): Worker => {
       const worker = cluster.fork(workerEnv(config));
+      running.set(worker.id, worker);
       // A replacement boots while the others are busy serving: let it have the CPU first, so the
       // cluster is back to full strength fast. Needs privileges; without them it boots at par.
       setNiceness(worker, BOOT_NICENESS);
@@ -214,6 +215,7 @@ export const runPrimary = ({ resources, log, out = process.stdout, workerScript 
     });
 
     cluster.on('exit', (worker, code, signal) => {
+      running.delete(worker.id);
       listening.delete(worker.id);
       if (stopping) {
         finishIfDone();
