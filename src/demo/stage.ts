@@ -2,11 +2,12 @@
 // one data dir, one Redis for the whole demo (REDIS_URL, or a private redis-server, or none), and
 // helpers to drive load and read /cluster.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoad, type Sample } from '../hammer/load.js';
+import { requestJson } from '../http-json.js';
 import { ProcessGroup, type RunningServer, startServer } from '../processes.js';
 import { connectRedis, createRedisClient } from '../redis/client.js';
 import { findRedisServer, type RedisServer, startRedisServer } from '../redis/server.js';
@@ -153,27 +154,9 @@ export const byWorker = (samples: readonly Sample[]): WorkerLine[] => {
   return [...lines.values()].sort((a, b) => a.id - b.id);
 };
 
-/** One GET, on a fresh connection unless an agent is given; JSON body. */
-export const getJson = <T>(url: string, agent: Agent | false = false): Promise<T> =>
-  new Promise((resolve, reject) => {
-    const call = request(url, { agent, timeout: 5000 }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      response.on('end', () => {
-        try {
-          resolve(JSON.parse(text) as T);
-        } catch (error) {
-          reject(new Error(`${url}: not JSON (${response.statusCode})`, { cause: error }));
-        }
-      });
-    });
-    call.on('timeout', () => call.destroy(new Error(`${url}: timed out`)));
-    call.on('error', reject);
-    call.end();
-  });
+/** One GET, on a fresh connection unless an agent is given; the JSON body. */
+export const getJson = async <T>(url: string, agent: Agent | false = false): Promise<T> =>
+  (await requestJson<T>(url, { agent, timeoutMs: 5000 })).body;
 
 export const clusterStats = (lab: LabProcess): Promise<ClusterStats> => getJson<ClusterStats>(`${lab.url}/cluster`);
 

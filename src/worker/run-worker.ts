@@ -18,6 +18,8 @@ import { createHttpServer } from './http-server.js';
 
 /** How long a worker waits for the primary to answer an IPC counter or /cluster request. */
 export const IPC_TIMEOUT_MS = 2000;
+/** How long a drained worker keeps its IPC channel open before it exits. */
+const DRAIN_LINGER_MS = 250;
 /** Between answering POST /admin/crash and exiting. */
 const CRASH_DELAY_MS = 50;
 
@@ -139,7 +141,10 @@ const serve = ({
         clearTimeout(timer);
         requester.rejectAll(new AppError('E_IPC_TIMEOUT', 'The worker is shutting down.'));
         redis?.disconnect();
-        resolve(0);
+        // Stay on the IPC channel a moment: a connection the primary handed over just before it
+        // learnt that this server closed is then refused and passed to another worker. Exiting at
+        // once would leave it unanswered forever (node:cluster's hand-off has no failure path).
+        setTimeout(() => resolve(0), DRAIN_LINGER_MS);
       });
       server.closeIdleConnections();
     };

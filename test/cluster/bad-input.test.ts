@@ -1,50 +1,12 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JsonRequestOptions, requestJson } from '../../src/http-json.js';
 import type { ClusterStats } from '../../src/stats.js';
 import { type ClusterProcess, getJson, startCluster, stopCluster } from '../helpers/cluster.js';
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: { error?: string; message?: string };
-}
+type ErrorBody = { error?: string; message?: string };
 
 /** A raw request (any method, path, headers, body) on a new connection; the answer's JSON parsed. */
-const send = (
-  url: string,
-  {
-    method = 'GET',
-    path = '/',
-    headers = {},
-    body,
-  }: { method?: string; path?: string; headers?: Record<string, string>; body?: Buffer },
-): Promise<Answer> =>
-  new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const call = request(
-      { host: target.hostname, port: target.port, method, path, headers, agent: false, timeout: 10_000 },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        response.on('end', () => {
-          try {
-            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(text) });
-          } catch (error) {
-            reject(
-              new Error(`${method} ${path}: not JSON (${response.statusCode}): ${text.slice(0, 200)}`, {
-                cause: error,
-              }),
-            );
-          }
-        });
-      },
-    );
-    call.on('error', reject);
-    call.end(body);
-  });
+const send = (url: string, options: JsonRequestOptions) => requestJson<ErrorBody>(url, options);
 
 let cluster: ClusterProcess;
 beforeAll(async () => {

@@ -2,12 +2,12 @@
 // it ever printed, and stops them all, checking that none is left behind.
 
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { inject } from 'vitest';
+import { type JsonAnswer, requestJson } from '../../src/http-json.js';
 import { isAlive } from '../../src/processes.js';
 
 export { isAlive };
@@ -191,30 +191,5 @@ export const pathWithoutRedis = async (): Promise<string> => {
 /** One request on a fresh connection (so the round robin picks a worker again), JSON body parsed. */
 export const getJson = <T = Record<string, unknown>>(
   url: string,
-  {
-    method = 'GET',
-    headers = {},
-    timeoutMs = 10_000,
-  }: { method?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<{ status: number; body: T; headers: IncomingHttpHeaders }> =>
-  new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method, headers, agent: false, timeout: timeoutMs }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      response.on('end', () => {
-        try {
-          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as T, headers: response.headers });
-        } catch (error) {
-          reject(
-            new Error(`${method} ${url}: not JSON (${response.statusCode}): ${text.slice(0, 200)}`, { cause: error }),
-          );
-        }
-      });
-    });
-    request.on('timeout', () => request.destroy(new Error(`${method} ${url}: timed out`)));
-    request.on('error', reject);
-    request.end();
-  });
+  options: { method?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<JsonAnswer<T>> => requestJson<T>(url, options);
