@@ -7,6 +7,7 @@ import type { Counter } from './counters/counter.js';
 import { renderDashboard } from './dashboard/page.js';
 import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
 import type { Lab } from './lab.js';
+import { routeRegex } from './route-pattern.js';
 import type { ClusterStats } from './stats.js';
 
 export interface AppOptions {
@@ -29,16 +30,20 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_CORRUPT_STATE: 500,
 };
 
-/** The methods some route answers at `path`, for a 405's `allow` header. */
-const allowedMethods = (app: Hono, path: string): string[] => {
-  const methods = new Set<string>();
-  for (const route of app.routes) {
-    if (route.method === 'ALL') continue;
-    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}$`);
-    if (pattern.test(path)) methods.add(route.method);
-  }
-  if (methods.has('GET')) methods.add('HEAD');
-  return [...methods].sort();
+/**
+ * For a 405's `allow` header: which methods some route answers at a path. Built once, on the first
+ * unmatched request (every route is registered by then), not per request.
+ */
+const methodsByPath = (app: Hono): ((path: string) => string[]) => {
+  let table: { regex: RegExp; method: string }[] | undefined;
+  return (path) => {
+    table ??= app.routes
+      .filter((route) => route.method !== 'ALL')
+      .map((route) => ({ regex: routeRegex(route.path), method: route.method }));
+    const methods = new Set(table.filter(({ regex }) => regex.test(path)).map(({ method }) => method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
 };
 
 // Ids are non-negative integers that survive a round trip through a JS number.
@@ -99,8 +104,9 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptio
   if (admin !== null) registerAdminRoutes(app, admin, worker);
   app.get('/healthz', (c) => c.json({ status: 'ok', worker, redis: lab.redisStatus() }));
 
+  const allowedMethods = methodsByPath(app);
   app.notFound((c) => {
-    const allow = allowedMethods(app, c.req.path);
+    const allow = allowedMethods(c.req.path);
     if (allow.length > 0) {
       c.header('allow', allow.join(', '));
       return c.json(

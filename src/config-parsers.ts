@@ -1,5 +1,6 @@
 // The value parsers behind loadConfig: each one validates a flag or variable and, when it is wrong,
 // throws one E_CONFIG line that names it and says what it accepts (secrets are never echoed).
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { AppError, echo } from './errors.js';
 
 export const parseState = <S extends string>(raw: string, source: string, states: readonly S[]): S => {
@@ -73,7 +74,31 @@ export const describeParseError = (error: unknown): string => {
   if (unknown) return `Unknown option \`${echo(unknown[1] ?? '')}\`; see --help for the options.`;
   const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
   if (missing) return `Expected \`${missing[1]}\` to be followed by a value.`;
+  const noValue = /Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(message);
+  if (noValue) return `\`${noValue[1]}\` is a switch and takes no value; see --help.`;
   const positional = /Unexpected argument '([^']+)'/.exec(message);
   if (positional) return `Unexpected argument \`${echo(positional[1] ?? '')}\`; options start with --, see --help.`;
   return `${message.split('\n')[0]} See --help.`;
+};
+
+/** node:util's parseArgs, strict, with its errors turned into one E_CONFIG line each. */
+export const parseFlags = <T extends ParseArgsConfig['options']>(
+  args: readonly string[],
+  options: T,
+  { allowPositionals = false }: { allowPositionals?: boolean } = {},
+) => {
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals });
+  } catch (error) {
+    throw new AppError('E_CONFIG', describeParseError(error), { cause: error });
+  }
+};
+
+/** A whole number within [min, max], written in plain digits; `source` names the flag or variable. */
+export const parseIntegerValue = (raw: string, source: string, min: number, max: number): number => {
+  const value = /^\d{1,16}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new AppError('E_CONFIG', `Expected ${source} to be an integer from ${min} to ${max}, got \`${echo(raw)}\`.`);
+  }
+  return value;
 };

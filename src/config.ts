@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   decodeCacheKey,
-  describeParseError,
   parseAdminToken,
   parseCacheKey,
+  parseFlags,
+  parseIntegerValue,
   parsePrefix,
   parseRedisUrl,
   parseState,
@@ -126,14 +126,8 @@ export const defaultConfig = (): Config => ({
   logFormat: 'text',
 });
 
-const parseInteger = (option: IntegerOption, raw: string, source: string): number => {
-  const range = `an integer from ${option.min} to ${option.max}`;
-  const value = /^\d{1,16}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < option.min || value > option.max) {
-    throw new AppError('E_CONFIG', `Expected ${source} to be ${range}, got \`${echo(raw)}\`.`);
-  }
-  return value;
-};
+const parseInteger = (option: IntegerOption, raw: string, source: string): number =>
+  parseIntegerValue(raw, source, option.min, option.max);
 
 export interface ParsedArgs {
   help: boolean;
@@ -155,12 +149,7 @@ export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = pro
     'log-format': { type: 'string' },
     ...Object.fromEntries(INTEGER_OPTIONS.map((option) => [option.flag, { type: 'string' }])),
   } as const;
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
-  } catch (error) {
-    throw new AppError('E_CONFIG', describeParseError(error), { cause: error });
-  }
+  const values: Record<string, string | boolean | undefined> = parseFlags(argv, options).values;
 
   const config = defaultConfig();
   for (const option of INTEGER_OPTIONS) {

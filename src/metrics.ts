@@ -3,6 +3,7 @@
 // already keeps (cache hits, database calls, counters) are read at collection time, not on the hot path.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Lab } from './lab.js';
+import { routeRegex } from './route-pattern.js';
 
 /** Seconds; covers a cached answer (sub-millisecond) up to the 1 s simulated database and beyond. */
 const DURATION_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -112,9 +113,7 @@ export const createWorkerMetrics = (lab: Lab): WorkerMetrics => {
 export const createRouteLabeler = (routes: readonly { path: string }[]): ((path: string) => string) => {
   const patterns = [...new Set(routes.map((route) => route.path))].filter((path) => path !== '/*');
   const exact = new Set(patterns.filter((path) => !path.includes(':') && !path.includes('*')));
-  const dynamic = patterns
-    .filter((path) => !exact.has(path))
-    .map((path) => ({ path, regex: new RegExp(`^${path.replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}$`) }));
+  const dynamic = patterns.filter((path) => !exact.has(path)).map((path) => ({ path, regex: routeRegex(path) }));
   return (path) => {
     if (exact.has(path)) return path;
     return dynamic.find(({ regex }) => regex.test(path))?.path ?? 'unmatched';

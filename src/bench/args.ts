@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../config-parsers.js';
 import { AppError, echo } from '../errors.js';
 import { ROUTE_PATHS } from './routes.js';
 
@@ -58,26 +58,15 @@ export interface ParsedBenchArgs {
 
 /** `npm run bench -- [flags]`: validated once, one line naming the flag on a bad value. */
 export const parseBenchArgs = (argv: readonly string[]): ParsedBenchArgs => {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        json: { type: 'boolean' },
-        workers: { type: 'string' },
-        connections: { type: 'string' },
-        duration: { type: 'string' },
-        routes: { type: 'string' },
-        out: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new AppError('E_CONFIG', `${message} See --help.`, { cause: error });
-  }
+  const { values } = parseFlags(argv, {
+    help: { type: 'boolean', short: 'h' },
+    json: { type: 'boolean' },
+    workers: { type: 'string' },
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+    routes: { type: 'string' },
+    out: { type: 'string' },
+  });
   const options: BenchOptions = { ...DEFAULT_BENCH_OPTIONS, routes: [...DEFAULT_BENCH_OPTIONS.routes] };
   if (typeof values.workers === 'string') options.workers = parseNumber('workers', values.workers, 1, 64, true);
   if (typeof values.connections === 'string') {

@@ -1,16 +1,16 @@
 // `npm run bench`: a bare node:http cluster (the floor) and the lab, both compiled JS with the same
 // worker count, a private redis-server, and every route driven by autocannon in its own process.
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessGroup, startServer } from '../processes.js';
+import { startRedisServer } from '../redis/server.js';
 import { type BenchOptions, benchHelpText, parseBenchArgs } from './args.js';
 import { runFourWorkers } from './four-workers.js';
 import { createLoadRunner, type RunLoad } from './load.js';
 import { measureRoute } from './measure-route.js';
-import { redisVersion, startRedis } from './redis.js';
+import { redisVersion } from './redis.js';
 import { formatProgressLine, formatReport } from './report.js';
 import type { BenchResult, RouteResult } from './result.js';
 import { describeRoute, type RoutePath } from './routes.js';
@@ -41,11 +41,6 @@ export interface BenchContext {
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
-const labHelp = (): Promise<string> =>
-  new Promise((done) => {
-    execFile(process.execPath, [LAB_CLI, '--help'], { timeout: 10_000 }, (_error, stdout) => done(String(stdout)));
-  });
-
 /** The lab's environment without what would override the bench's flags or reach for another Redis. */
 const labEnv = (): NodeJS.ProcessEnv => {
   const env = { ...process.env };
@@ -61,32 +56,30 @@ const measure = async (context: BenchContext, argv: readonly string[]): Promise<
   const notes: string[] = [];
   const redis = await redisVersion();
   const machine = describeMachine(redis);
-  const help = await labHelp();
-  const supports = (flag: string): boolean => help.includes(`--${flag} `);
 
+  // The bench's own redis-server (no persistence), handed to the lab with --redis-url, so that the
+  // lab's "ready in" figure is the cluster's alone; the process group stops it with everything else.
   let redisUrl: string | null = null;
   const redisPids: number[] = [];
-  if (supports('redis-url') && redis !== null) {
-    const redisDir = join(root, 'redis');
-    await mkdir(redisDir);
-    const server = await startRedis(group, redisDir);
+  if (redis !== null) {
+    const server = await startRedisServer({
+      dir: join(root, 'redis'),
+      appendOnly: false,
+      spawnProcess: (command, args, spawnOptions) => group.spawn(command, args, spawnOptions),
+    });
     redisUrl = server.url;
-    if (server.child.pid !== undefined) redisPids.push(server.child.pid);
+    redisPids.push(server.pid);
     progress(`redis-server ${redis} on ${redisUrl}`);
   } else {
-    notes.push(
-      redis === null ? 'No redis-server on PATH: the Redis routes could not run.' : 'This lab has no --redis-url flag.',
-    );
-  }
-  for (const flag of ['data-dir', 'redis-url']) {
-    if (!supports(flag)) notes.push(`The lab's --help has no --${flag}; it was started without it.`);
+    notes.push('No redis-server on PATH: the Redis routes could not run.');
   }
   const labArgs: LabArgs = (workers, dataDir) => [
     '--workers',
     String(workers),
     '--port',
     '0',
-    ...(supports('data-dir') ? ['--data-dir', dataDir] : []),
+    '--data-dir',
+    dataDir,
     '--db-delay-ms',
     '0',
     ...(redisUrl === null ? [] : ['--redis-url', redisUrl]),

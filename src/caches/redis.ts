@@ -2,8 +2,7 @@
 // for every worker of every cluster: the first request anywhere pays the database call, the rest
 // hit. When Redis is down the lookup fails open to the database (see readThrough), never to an error.
 import type { Redis } from 'ioredis';
-import { requireRedis } from '../counters/redis.js';
-import { redisDown } from '../redis/client.js';
+import { withRedis } from '../redis/client.js';
 import type { UserCache } from './cache.js';
 import type { ValueCipher } from './cipher.js';
 import type { User } from './database.js';
@@ -35,14 +34,8 @@ export const createRedisCache = ({
   path: '/user/redis',
   hitSource: 'redis_cache',
   async get(id) {
-    const redis = requireRedis(client);
     const key = userKey(prefix, id);
-    let stored: string | null;
-    try {
-      stored = await redis.get(key);
-    } catch (error) {
-      throw redisDown(error);
-    }
+    const stored = await withRedis(client, (redis) => redis.get(key));
     if (stored === null) return undefined;
     const text = cipher === null ? stored : cipher.open(stored, key);
     if (text === null) {
@@ -58,13 +51,9 @@ export const createRedisCache = ({
     }
   },
   async set(id, user) {
-    try {
-      const key = userKey(prefix, id);
-      const text = JSON.stringify(user);
-      await requireRedis(client).setex(key, ttlS, cipher === null ? text : cipher.seal(text, key));
-    } catch (error) {
-      throw redisDown(error);
-    }
+    const key = userKey(prefix, id);
+    const text = JSON.stringify(user);
+    await withRedis(client, (redis) => redis.setex(key, ttlS, cipher === null ? text : cipher.seal(text, key)));
   },
   // Its size is Redis's business (one shared keyspace), not this worker's.
   describe: () => ({ size: null, ttl_s: ttlS, encrypted: cipher !== null }),

@@ -2,9 +2,9 @@
 // same value during the others' awaits and writes it back plus one, so increments are lost across
 // workers, exactly as the in-memory unsafe counter loses them inside one.
 
-import { redisDown } from '../redis/client.js';
+import { withRedis } from '../redis/client.js';
 import { type Counter, sleep } from './counter.js';
-import { type RedisCounterOptions, requireRedis } from './redis.js';
+import type { RedisCounterOptions } from './redis.js';
 
 export const redisUnsafeCounterKey = (prefix: string): string => `${prefix}counter:unsafe`;
 
@@ -18,16 +18,13 @@ export const createRedisUnsafeCounter = ({
   return {
     name: 'redis-unsafe',
     async increment() {
-      const redis = requireRedis(client);
-      try {
+      lastSeen = await withRedis(client, async (redis) => {
         const read = Number((await redis.get(key)) ?? 0);
         await sleep(ioDelayMs);
         await redis.set(key, String(read + 1));
-        lastSeen = read + 1;
-        return lastSeen;
-      } catch (error) {
-        throw redisDown(error);
-      }
+        return read + 1;
+      });
+      return lastSeen;
     },
     peek: () => lastSeen,
     reset: () => {

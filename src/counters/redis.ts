@@ -2,8 +2,7 @@
 // machine counts together, and the count survives crashes and restarts (with persistence on).
 // The price is a network round trip per increment; auto-pipelining packs concurrent ones together.
 import type { Redis } from 'ioredis';
-import { AppError } from '../errors.js';
-import { REDIS_DISABLED_HINT, redisDown } from '../redis/client.js';
+import { withRedis } from '../redis/client.js';
 import type { Counter } from './counter.js';
 
 export interface RedisCounterOptions {
@@ -15,24 +14,14 @@ export interface RedisCounterOptions {
 
 export const redisCounterKey = (prefix: string): string => `${prefix}counter`;
 
-export const requireRedis = (client: Redis | null): Redis => {
-  if (client === null) throw new AppError('E_REDIS_DISABLED', REDIS_DISABLED_HINT);
-  return client;
-};
-
 export const createRedisCounter = ({ client, prefix }: RedisCounterOptions): Counter => {
   const key = redisCounterKey(prefix);
   let lastSeen: number | null = null;
   return {
     name: 'redis',
     async increment() {
-      const redis = requireRedis(client);
-      try {
-        lastSeen = await redis.incr(key);
-        return lastSeen;
-      } catch (error) {
-        throw redisDown(error);
-      }
+      lastSeen = await withRedis(client, (redis) => redis.incr(key));
+      return lastSeen;
     },
     peek: () => lastSeen,
     reset: () => {

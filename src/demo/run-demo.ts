@@ -1,7 +1,6 @@
 // `npm run demo`: the guided lessons, each on clusters it starts itself on free ports, with figures
 // measured live. --list, --lesson N, --workers N.
-import { parseArgs } from 'node:util';
-import { AppError, echo } from '../errors.js';
+import { parseFlags, parseIntegerValue } from '../config-parsers.js';
 import { isolationLessons, type Lesson } from './lessons-isolation.js';
 import { sharingLessons } from './lessons-sharing.js';
 import { openStage } from './stage.js';
@@ -29,35 +28,16 @@ export const demoHelpText = (): string =>
     'Redis lessons use REDIS_URL, or a private redis-server when one is on PATH.',
   ].join('\n');
 
-const integer = (raw: string, flag: string, min: number, max: number): number => {
-  const value = /^\d{1,3}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= min && value <= max)) {
-    throw new AppError(
-      'E_CONFIG',
-      `Expected \`${flag}\` to be an integer from ${min} to ${max}, got \`${echo(raw)}\`.`,
-    );
-  }
-  return value;
-};
+const integer = (raw: string, flag: string, min: number, max: number): number =>
+  parseIntegerValue(raw, `\`${flag}\``, min, max);
 
 export const parseDemoArgs = (argv: readonly string[]): DemoArgs => {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        list: { type: 'boolean' },
-        lesson: { type: 'string' },
-        workers: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new AppError('E_CONFIG', `${message}; see --help.`, { cause: error });
-  }
+  const { values } = parseFlags(argv, {
+    help: { type: 'boolean', short: 'h' },
+    list: { type: 'boolean' },
+    lesson: { type: 'string' },
+    workers: { type: 'string' },
+  });
   const lesson = typeof values.lesson === 'string' ? integer(values.lesson, '--lesson', 1, LESSONS.length) : null;
   return {
     help: values.help === true,

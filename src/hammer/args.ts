@@ -1,6 +1,6 @@
 // The hammer's command line: URLs as positionals, a few flags, every value validated here, once.
 // A bad one is an AppError('E_CONFIG') naming the flag, what it accepts and what it got.
-import { parseArgs } from 'node:util';
+import { parseFlags, parseIntegerValue } from '../config-parsers.js';
 import { AppError, echo } from '../errors.js';
 import { MAX_DURATION_MS, MAX_REQUESTS } from './load.js';
 
@@ -56,27 +56,8 @@ const joinDashValues = (argv: readonly string[]): string[] => {
   return joined;
 };
 
-const describeParseError = (error: unknown): string => {
-  const message = error instanceof Error ? error.message : String(error);
-  const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) return `Unknown option \`${echo(unknown[1] ?? '')}\`; see --help for the options.`;
-  const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
-  if (missing) return `Expected \`${missing[1]}\` to be followed by a value.`;
-  const noValue = /Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(message);
-  if (noValue) return `\`${noValue[1]}\` is a switch and takes no value; see --help.`;
-  return `${message.split('\n')[0]} See --help.`;
-};
-
-const parseInteger = (flag: string, raw: string, min: number, max: number): number => {
-  const value = /^\d{1,16}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new AppError(
-      'E_CONFIG',
-      `Expected \`${flag}\` to be an integer from ${min} to ${max}, got \`${echo(raw)}\`.`,
-    );
-  }
-  return value;
-};
+const parseInteger = (flag: string, raw: string, min: number, max: number): number =>
+  parseIntegerValue(raw, `\`${flag}\``, min, max);
 
 const parseSeconds = (flag: string, raw: string): number => {
   const value = /^\d{1,7}(\.\d{1,3})?$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
@@ -107,18 +88,7 @@ const parseUrl = (raw: string): string => {
 
 /** Parse and validate the hammer's argv (without `node script`). */
 export const parseHammerArgs = (argv: readonly string[]): HammerArgs => {
-  let values: { [K in keyof typeof OPTIONS]?: string | boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: joinDashValues(argv),
-      options: OPTIONS,
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (error) {
-    throw new AppError('E_CONFIG', describeParseError(error), { cause: error });
-  }
+  const { values, positionals } = parseFlags(joinDashValues(argv), OPTIONS, { allowPositionals: true });
   const help = values.help === true;
   const requests =
     typeof values.requests === 'string' ? parseInteger('--requests', values.requests, 1, MAX_REQUESTS) : undefined;

@@ -57,7 +57,7 @@ export const redactRedisUrl = (url: string): string => {
 };
 
 /** Wrap a failed command as the 503 the routes answer with. */
-export const redisDown = (error: unknown): AppError =>
+const redisDown = (error: unknown): AppError =>
   new AppError(
     'E_REDIS_DOWN',
     `Redis is not answering (${error instanceof Error ? error.message : String(error)}); the lab reconnects by itself when it is back.`,
@@ -66,3 +66,16 @@ export const redisDown = (error: unknown): AppError =>
 
 export const REDIS_DISABLED_HINT =
   'Redis is not configured: start the cluster with --redis-url redis://host:port (or REDIS_URL), or install redis-server (apt-get install redis-server) and the cluster starts a private one.';
+
+/**
+ * One Redis operation as the routes need it: a 503 with the hint when Redis is not configured, a
+ * 503 E_REDIS_DOWN when a command fails (never a hang: see the client's timeouts).
+ */
+export const withRedis = async <T>(client: Redis | null, operation: (redis: Redis) => Promise<T>): Promise<T> => {
+  if (client === null) throw new AppError('E_REDIS_DISABLED', REDIS_DISABLED_HINT);
+  try {
+    return await operation(client);
+  } catch (error) {
+    throw redisDown(error);
+  }
+};

@@ -1,7 +1,7 @@
 // A private redis-server for when the user gave no --redis-url: started from PATH on a free loopback
 // port, its append-only file under the data dir (so Redis state survives a cluster restart as a real
 // server's would), and stopped with the cluster. The tests start theirs with the same code.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -25,6 +25,8 @@ export interface RedisServerOptions {
   appendOnly?: boolean;
   /** A fixed port, e.g. to restart a server where it was. @default a free port */
   port?: number;
+  /** How to start the process, e.g. a process group's spawn that stops it on Ctrl-C. @default child_process.spawn */
+  spawnProcess?: (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 }
 
 /** The redis-server executable on PATH, or null. */
@@ -55,12 +57,17 @@ export const findFreePort = (): Promise<number> =>
     });
   });
 
-export const startRedisServer = async ({ dir, appendOnly = true, port }: RedisServerOptions): Promise<RedisServer> => {
+export const startRedisServer = async ({
+  dir,
+  appendOnly = true,
+  port,
+  spawnProcess = spawn,
+}: RedisServerOptions): Promise<RedisServer> => {
   const executable = await findRedisServer();
   if (executable === null) throw new AppError('E_REDIS_DISABLED', 'No redis-server on PATH.');
   await mkdir(dir, { recursive: true });
   const chosenPort = port ?? (await findFreePort());
-  const child = spawn(
+  const child = spawnProcess(
     executable,
     [
       '--port',
@@ -84,8 +91,8 @@ export const startRedisServer = async ({ dir, appendOnly = true, port }: RedisSe
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-4000);
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const stop = async (): Promise<void> => {
