@@ -3,7 +3,7 @@
 // a missing, malformed or wrong token alike).
 import type { Hono } from 'hono';
 import { timingSafeEqual } from 'hono/utils/buffer';
-import type { ReloadResult, ResetResult } from './messages.js';
+import type { ReloadResult, ResetResult } from './ipc/protocol.js';
 import type { WorkerIdentity } from './stats.js';
 
 export interface AdminOptions {

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type AdminOptions, registerAdminRoutes } from './admin.js';
 import { type Lookup, readThrough } from './caches/cache.js';
-import type { Counter } from './counters/counter.js';
+import type { Counter } from './counters/strategy.js';
 import { renderDashboard } from './dashboard/page.js';
 import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
 import type { Lab } from './lab.js';

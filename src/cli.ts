@@ -1,23 +1,30 @@
 #!/usr/bin/env node
 // Entry point of both sides, as Node's lib/cluster.js: the primary parses argv and forks; a worker
-// (the same script, forked) takes the config its primary validated. The only place that exits.
+// (the same script, forked) asks its primary for the config it validated — over IPC, so that secrets
+// never sit in an environment any process of the same user can read (/proc/<pid>/environ).
 import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { helpText, loadConfig, loadWorkerConfig } from './config.js';
-import { isAppError } from './errors.js';
+import { helpText, loadConfig } from './config.js';
 import { createLogger } from './log.js';
+import { runMain } from './run-main.js';
 
-const EXIT_USAGE = 2;
 /** How long the primary waits for Redis and the data dir lock to be released at exit. */
 const CLOSE_TIMEOUT_MS = 10_000;
+/** How long a new worker waits for its primary's config. */
+const BOOT_TIMEOUT_MS = 10_000;
 
-const main = async (): Promise<number> => {
-  if (cluster.isWorker) {
-    const config = loadWorkerConfig();
-    // Each side loads only its own code: a worker never needs the primary's, and the other way round.
-    const { runWorker } = await import('./worker/run-worker.js');
-    return runWorker({ config, log: createLogger(`worker ${cluster.worker?.id}`, config.logFormat) });
-  }
+const runWorkerSide = async (): Promise<number> => {
+  // Each side loads only its own code: a worker never needs the primary's, and the other way round.
+  const [{ openPrimaryChannel }, { runWorker }] = await Promise.all([
+    import('./worker/rpc.js'),
+    import('./worker/run-worker.js'),
+  ]);
+  const channel = openPrimaryChannel();
+  const { config } = await channel.request('boot', null, { timeoutMs: BOOT_TIMEOUT_MS, what: 'the config' });
+  return runWorker({ config, channel, log: createLogger(`worker ${cluster.worker?.id}`, config.logFormat) });
+};
+
+const runPrimarySide = async (): Promise<number> => {
   const { help, config } = loadConfig(process.argv.slice(2));
   if (help) {
     process.stdout.write(`${helpText()}\n`);
@@ -40,16 +47,4 @@ const main = async (): Promise<number> => {
   }
 };
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (isAppError(error)) {
-      process.stderr.write(`cluster-state-lab: ${error.message}\n`);
-      process.exit(error.code === 'E_CONFIG' ? EXIT_USAGE : 1);
-    }
-    process.stderr.write(
-      `cluster-state-lab: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runMain('cluster-state-lab', cluster.isWorker ? runWorkerSide : runPrimarySide);

@@ -3,12 +3,13 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { AppError, echo } from './errors.js';
 
-export const parseState = <S extends string>(raw: string, source: string, states: readonly S[]): S => {
-  const state = states.find((name) => name === raw);
-  if (state === undefined) {
-    throw new AppError('E_CONFIG', `Expected ${source} to be one of ${states.join(', ')}, got \`${echo(raw)}\`.`);
+/** One of `choices`, written exactly. */
+export const parseChoice = <S extends string>(raw: string, source: string, choices: readonly S[]): S => {
+  const choice = choices.find((name) => name === raw);
+  if (choice === undefined) {
+    throw new AppError('E_CONFIG', `Expected ${source} to be one of ${choices.join(', ')}, got \`${echo(raw)}\`.`);
   }
-  return state;
+  return choice;
 };
 
 export const parseRedisUrl = (raw: string, source: string): string => {
@@ -58,11 +59,11 @@ export const parseCacheKey = (raw: string, source: string): string => {
   return raw;
 };
 
-export const parsePrefix = (raw: string): string => {
+export const parsePrefix = (raw: string, source = '`--redis-prefix`'): string => {
   if (raw.length > 100 || /\s/.test(raw)) {
     throw new AppError(
       'E_CONFIG',
-      `Expected \`--redis-prefix\` to be at most 100 characters without spaces, got \`${echo(raw)}\`.`,
+      `Expected ${source} to be at most 100 characters without spaces, got \`${echo(raw)}\`.`,
     );
   }
   return raw;

@@ -1,21 +1,30 @@
+// Every option of the lab in one declarative table (as citty's args definitions are): its flag, its
+// environment variable, its default, how its value is checked, and its --help line. Parsing, the
+// environment, defaults, validation and --help all come from the table; the README's option table
+// is checked against it by a test. Flags beat environment variables beat defaults.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
 import {
   decodeCacheKey,
   parseAdminToken,
   parseCacheKey,
+  parseChoice,
   parseFlags,
   parseIntegerValue,
   parsePrefix,
   parseRedisUrl,
-  parseState,
 } from './config-parsers.js';
-import { AppError, echo } from './errors.js';
+import { AppError } from './errors.js';
 
 export { decodeCacheKey };
 
 export const STATES = ['memory', 'ipc', 'file', 'redis'] as const;
 export type StateName = (typeof STATES)[number];
+export const LOG_FORMATS = ['text', 'json'] as const;
+
+/** The counter strategy `/counter` uses for each `--state`. */
+export const STATE_STRATEGY: Record<StateName, string> = { memory: 'local', ipc: 'ipc', file: 'file', redis: 'redis' };
 
 export interface Config {
   /** Worker processes to fork. @default the number of CPUs */
@@ -62,49 +71,6 @@ export interface Config {
   logFormat: 'text' | 'json';
 }
 
-type IntegerKey = {
-  [K in keyof Config]: Config[K] extends number ? K : never;
-}[keyof Config];
-
-interface IntegerOption {
-  key: IntegerKey;
-  flag: string;
-  env?: string;
-  min: number;
-  max: number;
-  help: string;
-}
-
-const INTEGER_OPTIONS: readonly IntegerOption[] = [
-  { key: 'workers', flag: 'workers', env: 'WEB_CONCURRENCY', min: 1, max: 64, help: 'worker processes' },
-  { key: 'port', flag: 'port', env: 'PORT', min: 0, max: 65535, help: 'port to listen on; 0 = a free port' },
-  { key: 'dbDelayMs', flag: 'db-delay-ms', min: 0, max: 600_000, help: 'latency of the simulated database' },
-  { key: 'cacheMax', flag: 'cache-max', min: 1, max: 1_000_000, help: 'entries kept by the LRU and TTL caches' },
-  { key: 'cacheTtlMs', flag: 'cache-ttl-ms', min: 1, max: 86_400_000, help: 'lifetime of a TTL cache entry' },
-  {
-    key: 'ioDelayMs',
-    flag: 'io-delay-ms',
-    min: 0,
-    max: 60_000,
-    help: 'await between read and write in unsafe counters',
-  },
-  {
-    key: 'mapCacheLimit',
-    flag: 'map-cache-limit',
-    min: 1,
-    max: 10_000_000,
-    help: 'safety cap on the unbounded Map cache of /user/:id',
-  },
-  { key: 'redisTtlS', flag: 'redis-ttl-s', min: 1, max: 2_592_000, help: 'SETEX seconds of the Redis cache' },
-  {
-    key: 'shutdownTimeoutMs',
-    flag: 'shutdown-timeout-ms',
-    min: 0,
-    max: 600_000,
-    help: 'how long in-flight requests may take on shutdown',
-  },
-];
-
 export const defaultConfig = (): Config => ({
   workers: Math.min(availableParallelism(), 64),
   port: 3000,
@@ -126,98 +92,203 @@ export const defaultConfig = (): Config => ({
   logFormat: 'text',
 });
 
-const parseInteger = (option: IntegerOption, raw: string, source: string): number =>
-  parseIntegerValue(raw, source, option.min, option.max);
+interface OptionBase<K extends keyof Config> {
+  key: K;
+  /** The flag without its dashes. */
+  flag: string;
+  /** What --help and the README's table say about it. */
+  help: string;
+  /** The default as people read it (`CPU count`, `none`, `./.data`). */
+  shownDefault: string;
+}
+
+/** An option that takes a value: `--port 3000`, or `PORT=3000`. */
+export interface ValueOption<K extends keyof Config> extends OptionBase<K> {
+  kind: 'value';
+  /** The placeholder in --help: `<n>`, `<url>`. */
+  arg: string;
+  env?: string;
+  /** Check and convert; `source` names where the value came from (`--port`, `PORT`) for the error. */
+  parse(raw: string, source: string): Config[K];
+}
+
+/** A switch: present or not (`--no-keep-alive`). */
+export interface SwitchOption<K extends keyof Config> extends OptionBase<K> {
+  kind: 'switch';
+  /** The value the switch sets. */
+  value: Config[K];
+}
+
+export type Option = { [K in keyof Config]: ValueOption<K> | SwitchOption<K> }[keyof Config];
+
+const integer = <K extends { [P in keyof Config]: Config[P] extends number ? P : never }[keyof Config]>(
+  key: K,
+  flag: string,
+  min: number,
+  max: number,
+  help: string,
+  extra: { env?: string; shownDefault?: string } = {},
+): ValueOption<K> => ({
+  kind: 'value',
+  key,
+  flag,
+  arg: '<n>',
+  help: `${help} (${min}-${max})`,
+  env: extra.env,
+  shownDefault: extra.shownDefault ?? String(defaultConfig()[key]),
+  parse: (raw, source) => parseIntegerValue(raw, source, min, max) as Config[K],
+});
+
+const nonEmpty = (what: string) => (raw: string, source: string) => {
+  if (raw.trim() === '') throw new AppError('E_CONFIG', `Expected ${source} to be ${what}, got \`\`.`);
+  return raw;
+};
+
+/** Every option of the lab, in --help order. */
+export const OPTIONS: readonly Option[] = [
+  integer('workers', 'workers', 1, 64, 'worker processes', { env: 'WEB_CONCURRENCY', shownDefault: 'CPU count' }),
+  integer('port', 'port', 0, 65535, 'port to listen on; 0 picks a free one', { env: 'PORT' }),
+  {
+    kind: 'value',
+    key: 'host',
+    flag: 'host',
+    arg: '<addr>',
+    env: 'HOST',
+    shownDefault: '127.0.0.1',
+    help: 'address to bind; 0.0.0.0 lets a classroom in',
+    parse: nonEmpty('an address such as 127.0.0.1 or 0.0.0.0'),
+  },
+  {
+    kind: 'value',
+    key: 'state',
+    flag: 'state',
+    arg: '<name>',
+    shownDefault: 'memory',
+    help: `what /counter uses: ${STATES.join(', ')} (redis also moves /user/:id to Redis)`,
+    parse: (raw, source) => parseChoice(raw, source, STATES),
+  },
+  {
+    kind: 'value',
+    key: 'redisUrl',
+    flag: 'redis-url',
+    arg: '<url>',
+    env: 'REDIS_URL',
+    shownDefault: 'none',
+    help: 'Redis to use; with none, a private redis-server from PATH',
+    parse: parseRedisUrl,
+  },
+  {
+    kind: 'value',
+    key: 'redisPrefix',
+    flag: 'redis-prefix',
+    arg: '<text>',
+    shownDefault: 'none',
+    help: 'namespace for every Redis key (lab1: gives lab1:counter, lab1:user:7)',
+    parse: parsePrefix,
+  },
+  integer('redisTtlS', 'redis-ttl-s', 1, 2_592_000, 'SETEX seconds of the Redis cache'),
+  {
+    kind: 'value',
+    key: 'dataDir',
+    flag: 'data-dir',
+    arg: '<path>',
+    shownDefault: './.data',
+    help: "the file counter and a private Redis's files",
+    parse: (raw, source) => resolve(nonEmpty('a directory path')(raw, source)),
+  },
+  integer('dbDelayMs', 'db-delay-ms', 0, 600_000, 'latency of the simulated database'),
+  integer('cacheMax', 'cache-max', 1, 1_000_000, 'entries in the LRU and TTL caches'),
+  integer('cacheTtlMs', 'cache-ttl-ms', 1, 86_400_000, 'lifetime of a TTL cache entry'),
+  integer('ioDelayMs', 'io-delay-ms', 0, 60_000, 'the await between read and write in the unsafe counters'),
+  integer('shutdownTimeoutMs', 'shutdown-timeout-ms', 0, 600_000, 'how long in-flight requests may finish on shutdown'),
+  {
+    kind: 'switch',
+    key: 'keepAlive',
+    flag: 'no-keep-alive',
+    value: false,
+    shownDefault: 'off',
+    help: 'close every connection after its answer, so browser refreshes spread over workers',
+  },
+  {
+    kind: 'value',
+    key: 'adminToken',
+    flag: 'admin-token',
+    arg: '<token>',
+    env: 'ADMIN_TOKEN',
+    shownDefault: 'none',
+    help: 'turn on POST /admin/crash|reset|reload for this bearer token (16+ characters)',
+    parse: parseAdminToken,
+  },
+  {
+    kind: 'value',
+    key: 'cacheKey',
+    flag: 'cache-key',
+    arg: '<key>',
+    env: 'CACHE_KEY',
+    shownDefault: 'none',
+    help: 'encrypt Redis cache values with AES-256-GCM; 32 bytes, hex or base64',
+    parse: parseCacheKey,
+  },
+  integer('mapCacheLimit', 'map-cache-limit', 1, 10_000_000, 'safety cap of the otherwise unbounded Map cache'),
+  {
+    kind: 'value',
+    key: 'logFormat',
+    flag: 'log-format',
+    arg: '<fmt>',
+    shownDefault: 'text',
+    help: 'text, or json: one JSON object per log line (and a ready event tools can read)',
+    parse: (raw, source) => parseChoice(raw, source, LOG_FORMATS),
+  },
+];
 
 export interface ParsedArgs {
   help: boolean;
   config: Config;
 }
 
+const parseArgsOptions = (): NonNullable<ParseArgsConfig['options']> => ({
+  help: { type: 'boolean', short: 'h' },
+  ...Object.fromEntries(
+    OPTIONS.map((option) => [option.flag, { type: option.kind === 'switch' ? 'boolean' : 'string' }] as const),
+  ),
+});
+
+/** Set one option on `config`; the generic keeps each option's parse and key in step. */
+const apply = <K extends keyof Config>(config: Config, key: K, value: Config[K]): void => {
+  config[key] = value;
+};
+
 /** Flags beat environment variables beat defaults; every value is validated here, once. */
 export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs => {
-  const options = {
-    help: { type: 'boolean', short: 'h' },
-    host: { type: 'string' },
-    state: { type: 'string' },
-    'redis-url': { type: 'string' },
-    'redis-prefix': { type: 'string' },
-    'data-dir': { type: 'string' },
-    'no-keep-alive': { type: 'boolean' },
-    'admin-token': { type: 'string' },
-    'cache-key': { type: 'string' },
-    'log-format': { type: 'string' },
-    ...Object.fromEntries(INTEGER_OPTIONS.map((option) => [option.flag, { type: 'string' }])),
-  } as const;
-  const values: Record<string, string | boolean | undefined> = parseFlags(argv, options).values;
-
+  // No option is `multiple`, so every value is one string or one boolean.
+  const values = parseFlags(argv, parseArgsOptions()).values as Record<string, string | boolean | undefined>;
   const config = defaultConfig();
-  for (const option of INTEGER_OPTIONS) {
-    const flagValue = values[option.flag];
-    const envValue = option.env === undefined ? undefined : env[option.env];
-    if (typeof flagValue === 'string') {
-      config[option.key] = parseInteger(option, flagValue, `\`--${option.flag}\``);
-    } else if (envValue !== undefined && envValue !== '' && option.env !== undefined) {
-      config[option.key] = parseInteger(option, envValue, `\`${option.env}\``);
+  for (const option of OPTIONS) {
+    const given = values[option.flag];
+    if (option.kind === 'switch') {
+      if (given === true) apply(config, option.key, option.value);
+      continue;
+    }
+    const fromEnv = option.env === undefined ? undefined : env[option.env];
+    if (typeof given === 'string') {
+      apply(config, option.key, option.parse(given, `\`--${option.flag}\``));
+    } else if (fromEnv !== undefined && fromEnv !== '' && option.env !== undefined) {
+      apply(config, option.key, option.parse(fromEnv, `\`${option.env}\``));
     }
   }
-
-  const host = typeof values.host === 'string' ? values.host : env.HOST;
-  if (host !== undefined && host !== '') config.host = host;
-  if (typeof values.host === 'string' && values.host.trim() === '') {
-    throw new AppError('E_CONFIG', 'Expected `--host` to be an address such as 127.0.0.1 or 0.0.0.0, got ``.');
-  }
-
-  if (typeof values.state === 'string') config.state = parseState(values.state, '`--state`', STATES);
-
-  if (typeof values['redis-url'] === 'string') config.redisUrl = parseRedisUrl(values['redis-url'], '`--redis-url`');
-  else if (env.REDIS_URL !== undefined && env.REDIS_URL !== '')
-    config.redisUrl = parseRedisUrl(env.REDIS_URL, '`REDIS_URL`');
-  if (typeof values['redis-prefix'] === 'string') config.redisPrefix = parsePrefix(values['redis-prefix']);
-  if (typeof values['data-dir'] === 'string') {
-    if (values['data-dir'].trim() === '')
-      throw new AppError('E_CONFIG', 'Expected `--data-dir` to be a directory path, got ``.');
-    config.dataDir = resolve(values['data-dir']);
-  }
-
-  if (values['no-keep-alive'] === true) config.keepAlive = false;
-
-  const adminToken = typeof values['admin-token'] === 'string' ? values['admin-token'] : env.ADMIN_TOKEN;
-  const adminSource = typeof values['admin-token'] === 'string' ? '`--admin-token`' : '`ADMIN_TOKEN`';
-  if (adminToken !== undefined && adminToken !== '') config.adminToken = parseAdminToken(adminToken, adminSource);
-  const cacheKey = typeof values['cache-key'] === 'string' ? values['cache-key'] : env.CACHE_KEY;
-  const keySource = typeof values['cache-key'] === 'string' ? '`--cache-key`' : '`CACHE_KEY`';
-  if (cacheKey !== undefined && cacheKey !== '') config.cacheKey = parseCacheKey(cacheKey, keySource);
-  const logFormat = values['log-format'];
-  if (typeof logFormat === 'string') {
-    if (logFormat !== 'text' && logFormat !== 'json') {
-      throw new AppError('E_CONFIG', `Expected \`--log-format\` to be one of text, json, got \`${echo(logFormat)}\`.`);
-    }
-    config.logFormat = logFormat;
-  }
-
   return { help: values.help === true, config };
 };
 
+/** The flag as --help and the README write it: `--port <n>`, `--no-keep-alive`. */
+export const flagLabel = (option: Option): string =>
+  option.kind === 'switch' ? `--${option.flag}` : `--${option.flag} ${option.arg}`;
+
 export const helpText = (): string => {
-  const defaults = defaultConfig();
   const rows: [string, string][] = [
-    ...INTEGER_OPTIONS.map((option): [string, string] => [
-      `--${option.flag} <n>`,
-      `${option.help} (${option.min}-${option.max}; default ${option.key === 'workers' ? 'CPU count' : defaults[option.key]}${option.env ? `; env ${option.env}` : ''})`,
-    ]),
-    ['--host <addr>', `address to bind (default ${defaults.host}; env HOST; 0.0.0.0 for a classroom)`],
-    [
-      '--state <name>',
-      `where /counter (and with redis, /user/:id) keep state: ${STATES.join('|')} (default ${defaults.state})`,
-    ],
-    ['--redis-url <url>', 'Redis to use (env REDIS_URL); without it a private redis-server is started from PATH'],
-    ['--redis-prefix <text>', 'namespace for every Redis key (default none: keys are counter, user:<id>)'],
-    ['--data-dir <path>', 'where the file counter and a private Redis keep their files (default ./.data)'],
-    ['--admin-token <token>', 'enable POST /admin/crash|reset|reload with this bearer token (env ADMIN_TOKEN)'],
-    ['--cache-key <key>', 'encrypt Redis cache values with AES-256-GCM; 32 bytes, hex or base64 (env CACHE_KEY)'],
-    ['--log-format <fmt>', 'text (default) or json: one JSON object per lifecycle event'],
-    ['--no-keep-alive', 'close every connection after its response, so browser refreshes spread over workers'],
+    ...OPTIONS.map((option): [string, string] => {
+      const env = option.kind === 'value' && option.env !== undefined ? `; env ${option.env}` : '';
+      return [flagLabel(option), `${option.help} (default ${option.shownDefault}${env})`];
+    }),
     ['-h, --help', 'show this help'],
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length));
@@ -227,24 +298,9 @@ export const helpText = (): string => {
     'Usage: npm run cluster -- [options]',
     '       cluster-state-lab [options]',
     '',
-    'Options:',
+    'Options (flags beat environment variables beat defaults):',
     ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`),
     '',
     'Example: npm run cluster -- --workers 4, then: curl -s http://127.0.0.1:3000/counter',
   ].join('\n');
-};
-
-const WORKER_CONFIG_ENV = 'CLUSTER_STATE_LAB_CONFIG';
-
-/** The environment a forked worker needs to rebuild the primary's config. */
-export const workerEnv = (config: Config): Record<string, string> => ({
-  [WORKER_CONFIG_ENV]: JSON.stringify(config),
-});
-
-/** Read in a worker: the config its primary validated and serialised. */
-export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
-  const raw = env[WORKER_CONFIG_ENV];
-  if (raw === undefined)
-    throw new AppError('E_CONFIG', `A worker needs ${WORKER_CONFIG_ENV}; start the lab through its CLI.`);
-  return { ...defaultConfig(), ...(JSON.parse(raw) as Partial<Config>) };
 };

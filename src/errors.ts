@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'E_NOT_FOUND'
   | 'E_PORT_IN_USE'
   | 'E_LISTEN'
+  | 'E_IPC'
   | 'E_IPC_TIMEOUT'
   | 'E_DATA_DIR'
   | 'E_LOCK_TIMEOUT'

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { CacheCounts, CacheName, UserCache } from './caches/cache.js';
 import { createValueCipher, type ValueCipher } from './caches/cipher.js';
@@ -7,14 +6,10 @@ import { createLruCache } from './caches/lru.js';
 import { createMapCache } from './caches/map.js';
 import { createRedisCache } from './caches/redis.js';
 import { createTtlCache } from './caches/ttl.js';
-import { type Config, decodeCacheKey } from './config.js';
-import type { Counter, CounterName } from './counters/counter.js';
-import { createFileCounter, FILE_COUNTER_NAME } from './counters/file.js';
-import { type AskPrimary, createIpcCounter } from './counters/ipc.js';
-import { createLocalCounter } from './counters/local.js';
-import { createRedisCounter } from './counters/redis.js';
-import { createRedisUnsafeCounter } from './counters/redis-unsafe.js';
-import { createUnsafeCounter } from './counters/unsafe.js';
+import { type Config, decodeCacheKey, STATE_STRATEGY } from './config.js';
+import { COUNTER_STRATEGIES } from './counters/registry.js';
+import type { Counter, CounterStrategy } from './counters/strategy.js';
+import type { WorkerChannel } from './ipc/protocol.js';
 import { isRedisUp, redactRedisUrl } from './redis/client.js';
 import type { WorkerIdentity, WorkerStats } from './stats.js';
 
@@ -30,7 +25,9 @@ export interface CacheSlot {
 export interface Lab {
   readonly config: Config;
   readonly identity: WorkerIdentity;
-  readonly counters: ReadonlyMap<CounterName, Counter>;
+  /** The strategies this lab serves, in the registry's order. */
+  readonly strategies: readonly CounterStrategy[];
+  readonly counters: ReadonlyMap<string, Counter>;
   /** What `/counter` uses: the strategy picked with `--state`. */
   readonly defaultCounter: Counter;
   readonly caches: ReadonlyMap<CacheName, CacheSlot>;
@@ -44,7 +41,7 @@ export interface Lab {
   /** Requests this worker has answered. */
   requests: number;
   /** Increments this worker made, per strategy: its share of each counter's load. */
-  readonly increments: Map<CounterName, number>;
+  readonly increments: Map<string, number>;
   stats(): WorkerStats;
   /** POST /admin/reset: every counter of this worker back to its start. */
   reset(): void;
@@ -55,41 +52,35 @@ export type RedisStatus = 'up' | 'down' | 'not configured';
 export interface LabOptions {
   config: Config;
   identity: WorkerIdentity;
-  askPrimary: AskPrimary;
+  /** This worker's channel to its primary (the ipc counter asks over it). */
+  channel: WorkerChannel;
   /** A client for `config.redisUrl` (connected or not), or null without Redis. */
   redis: Redis | null;
   /** Where a cached value that fails authentication is reported. */
   onCacheTampered?: (key: string) => void;
+  /** The counter strategies to serve. @default COUNTER_STRATEGIES */
+  strategies?: readonly CounterStrategy[];
 }
 
 const slot = (cache: UserCache): CacheSlot => ({ cache, counts: { hits: 0, misses: 0, bypassed: 0 } });
-
-const DEFAULT_COUNTER: Record<Config['state'], CounterName> = {
-  memory: 'local',
-  ipc: 'ipc',
-  file: 'file',
-  redis: 'redis',
-};
 
 const cipherFor = ({ cacheKey }: Pick<Config, 'cacheKey'>): ValueCipher | null => {
   const secret = cacheKey === null ? null : decodeCacheKey(cacheKey);
   return secret === null ? null : createValueCipher(secret);
 };
 
-export const fileCounterPath = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, FILE_COUNTER_NAME);
-
-export const createLab = ({ config, identity, askPrimary, redis, onCacheTampered }: LabOptions): Lab => {
+export const createLab = ({
+  config,
+  identity,
+  channel,
+  redis,
+  onCacheTampered,
+  strategies = COUNTER_STRATEGIES,
+}: LabOptions): Lab => {
   const startedAt = performance.now();
-  const { ioDelayMs, redisPrefix: prefix } = config;
-  const counters = new Map<CounterName, Counter>(
-    [
-      createLocalCounter(),
-      createUnsafeCounter({ ioDelayMs }),
-      createIpcCounter(askPrimary),
-      createFileCounter({ path: fileCounterPath(config) }),
-      createRedisCounter({ client: redis, prefix }),
-      createRedisUnsafeCounter({ client: redis, prefix, ioDelayMs }),
-    ].map((counter) => [counter.name, counter]),
+  const { redisPrefix: prefix } = config;
+  const counters = new Map<string, Counter>(
+    strategies.map((strategy) => [strategy.name, strategy.createCounter({ config, redis, channel })]),
   );
   const caches = new Map<CacheName, CacheSlot>(
     [
@@ -115,8 +106,9 @@ export const createLab = ({ config, identity, askPrimary, redis, onCacheTampered
   const lab: Lab = {
     config,
     identity,
+    strategies,
     counters,
-    defaultCounter: pick(counters, DEFAULT_COUNTER[config.state]),
+    defaultCounter: pick(counters, STATE_STRATEGY[config.state]),
     caches,
     defaultCache: pick(caches, config.state === 'redis' ? 'redis' : 'map'),
     db: createDatabase({ delayMs: config.dbDelayMs }),

@@ -5,8 +5,10 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-/** Extra machine-readable facts for the JSON format (pid, worker id, exit code, …). */
-export type LogFields = Record<string, string | number | boolean | null>;
+/** A value a JSON log line can carry. */
+export type LogValue = string | number | boolean | null | readonly LogValue[] | { readonly [key: string]: LogValue };
+/** Extra machine-readable facts for the JSON format (an event name, pids, exit code, …). */
+export type LogFields = Record<string, LogValue>;
 
 export type LogFormat = 'text' | 'json';
 

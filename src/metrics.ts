@@ -8,10 +8,6 @@ import { routeRegex } from './route-pattern.js';
 /** Seconds; covers a cached answer (sub-millisecond) up to the 1 s simulated database and beyond. */
 const DURATION_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-// Counters whose value is one per worker: their series keep a `worker` label, since adding them up
-// is exactly the mistake the lab is about.
-const PER_WORKER_COUNTERS = new Set(['local', 'unsafe']);
-
 export interface WorkerMetrics {
   registry: Registry;
   observeRequest(route: string, method: string, status: number, seconds: number): void;
@@ -79,15 +75,16 @@ export const createWorkerMetrics = (lab: Lab): WorkerMetrics => {
       }
     },
   });
+  // Worker-scoped counters have one value per worker: their series keep a `worker` label, since
+  // adding them up is exactly the mistake the lab is about.
+  const perWorker = lab.strategies.filter((strategy) => strategy.scope === 'worker').map((strategy) => strategy.name);
   const counterValue = new Gauge({
     name: 'lab_worker_counter_value',
     help: "A per-worker counter's value in one worker: the lesson is that these differ.",
     labelNames: ['strategy', 'worker'],
     registers: [registry],
     collect() {
-      for (const [name, counter] of lab.counters) {
-        if (PER_WORKER_COUNTERS.has(name)) counterValue.set({ strategy: name, worker }, counter.peek() ?? 0);
-      }
+      for (const name of perWorker) counterValue.set({ strategy: name, worker }, lab.counters.get(name)?.peek() ?? 0);
     },
   });
   const increments = new Counter({

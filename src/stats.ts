@@ -1,5 +1,6 @@
 import type { CacheStats } from './caches/cache.js';
 import type { StateName } from './config.js';
+import type { CounterStrategy, Scope } from './counters/strategy.js';
 
 export interface WorkerIdentity {
   /** node:cluster's worker id: 1, 2, … and a replacement gets the next one. */
@@ -33,25 +34,47 @@ export interface ClusterTotals {
   caches: Record<string, { size: number | null; hits: number; misses: number; bypassed: number }>;
 }
 
+/** One counter strategy as /cluster shows it: where it lives, and its value there. */
+export interface StrategyView {
+  scope: Scope;
+  /** Promises an exact count within its scope. */
+  exact: boolean;
+  /** What the count outlives: a worker's crash, a restart of the whole cluster. */
+  survives: { crash: boolean; restart: boolean };
+  route: string;
+  /**
+   * Worker scope: the live workers' counts added up (what a single counter would have said).
+   * Host and fleet scope: the one stored value; null when it cannot be read.
+   */
+  value: number | null;
+}
+
 /** Every live worker's stats, gathered by the primary (`GET /cluster`). */
 export interface ClusterStats {
+  /** Every counter strategy, in the registry's order, with its scope. */
+  strategies: Record<string, StrategyView>;
   workers: WorkerStats[];
   /** Live workers that did not answer in time (busy or stuck). */
   unresponsive: WorkerIdentity[];
   totals: ClusterTotals;
   restarts: number;
   ipc_counter: number;
-  /** Counters that live outside the workers (the primary, a file, Redis): one true value each. */
+  /** Counters that live outside the workers (host and fleet scope): one true value each. */
   shared_counters: Record<string, number | null>;
   redis: { url: string | null; up: boolean };
   data_dir: string;
   started_at: string;
 }
 
-// Only the per-worker counters are summed: a shared counter (ipc) is the same number seen N times.
-const PER_WORKER_COUNTERS = new Set(['local', 'unsafe']);
+/** The strategies whose state is in each worker: the only ones whose values may be added up. */
+export const perWorkerNames = (strategies: readonly CounterStrategy[]): ReadonlySet<string> =>
+  new Set(strategies.filter((strategy) => strategy.scope === 'worker').map((strategy) => strategy.name));
 
-export const summarize = (workers: readonly WorkerStats[]): ClusterTotals => {
+/**
+ * Add up every worker's numbers. Only per-worker counters are summed: a shared counter (ipc) is the
+ * same number seen N times.
+ */
+export const summarize = (workers: readonly WorkerStats[], perWorker: ReadonlySet<string>): ClusterTotals => {
   const totals: ClusterTotals = {
     workers: workers.length,
     requests: 0,
@@ -64,7 +87,7 @@ export const summarize = (workers: readonly WorkerStats[]): ClusterTotals => {
     totals.requests += worker.requests;
     totals.db_calls += worker.db_calls;
     for (const [name, value] of Object.entries(worker.counters)) {
-      if (PER_WORKER_COUNTERS.has(name)) totals.counters[name] = (totals.counters[name] ?? 0) + (value ?? 0);
+      if (perWorker.has(name)) totals.counters[name] = (totals.counters[name] ?? 0) + (value ?? 0);
     }
     for (const [name, value] of Object.entries(worker.increments)) {
       totals.increments[name] = (totals.increments[name] ?? 0) + value;
@@ -81,3 +104,22 @@ export const summarize = (workers: readonly WorkerStats[]): ClusterTotals => {
   }
   return totals;
 };
+
+/** /cluster's `strategies`: each strategy's scope and its value where it lives. */
+export const viewStrategies = (
+  strategies: readonly CounterStrategy[],
+  totals: ClusterTotals,
+  shared: Record<string, number | null>,
+): Record<string, StrategyView> =>
+  Object.fromEntries(
+    strategies.map((strategy): [string, StrategyView] => [
+      strategy.name,
+      {
+        scope: strategy.scope,
+        exact: strategy.exact,
+        survives: strategy.survives,
+        route: `/counter/${strategy.name}`,
+        value: strategy.scope === 'worker' ? (totals.counters[strategy.name] ?? 0) : (shared[strategy.name] ?? null),
+      },
+    ]),
+  );

@@ -1,20 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { defaultConfig } from '../src/config.js';
+import { ipcStrategy } from '../src/counters/ipc.js';
 import { createLab } from '../src/lab.js';
 import type { ClusterStats } from '../src/stats.js';
+import { linkedChannels } from './helpers/channels.js';
 
 const makeApp = (overrides: Partial<ReturnType<typeof defaultConfig>> = {}) => {
-  let ipcValue = 0;
-  const lab = createLab({
-    config: { ...defaultConfig(), dbDelayMs: 0, ...overrides },
-    identity: { id: 3, pid: 4242 },
-    redis: null,
-    askPrimary: async (by) => {
-      ipcValue += by;
-      return ipcValue;
-    },
-  });
+  const config = { ...defaultConfig(), dbDelayMs: 0, ...overrides };
+  // A fake primary that keeps the ipc counter, with the strategy's own primary half.
+  const { worker: channel, primary } = linkedChannels();
+  ipcStrategy.createStorage?.({ config, redis: null, handle: (type, handler) => primary.handle(type, handler) });
+  const lab = createLab({ config, identity: { id: 3, pid: 4242 }, redis: null, channel });
   const clusterStats = async (): Promise<ClusterStats> => {
     throw new Error('not in this test');
   };

@@ -39,3 +39,30 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('the README', () => {
+  it('documents every option exactly as the option table defines it (flag, environment variable, default)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { OPTIONS, flagLabel } = await import('../src/config.js');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('\n## Options'),
+      readme.indexOf('\n## ', readme.indexOf('\n## Options') + 1),
+    );
+    const rows = section
+      .split('\n')
+      .filter((line) => line.startsWith('| `--'))
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const documented = rows.map(([, flag, env, shown]) => ({
+      flag: flag?.replaceAll('`', ''),
+      env: env === '' ? undefined : env?.replaceAll('`', ''),
+      shownDefault: shown?.replaceAll('`', ''),
+    }));
+    const defined = OPTIONS.map((option) => ({
+      flag: flagLabel(option),
+      env: option.kind === 'value' ? option.env : undefined,
+      shownDefault: option.shownDefault,
+    }));
+    expect(documented).toEqual(defined);
+  });
+});

@@ -1,6 +1,6 @@
 // The reference's "database": a lookup that takes --db-delay-ms (1 s by default) and that we count,
 // so that a cache's worth shows up as database calls saved.
-import { sleep } from '../counters/counter.js';
+import { sleep } from '../sleep.js';
 
 export interface User {
   user_id: number;

@@ -5,12 +5,18 @@
 // increments that arrive while it holds the lock and commits them together (group commit).
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import { batchIncrements } from './batch.js';
-import { type Counter, sleep } from './counter.js';
+import { type Counter, type CounterStrategy, lastSeen } from './strategy.js';
 
 export const FILE_COUNTER_NAME = 'counter.json';
+
+/** `<data dir>/counter.json`. */
+export const fileCounterPath = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, FILE_COUNTER_NAME);
 
 /**
  * How the lab takes the lock. `stale`: a lock whose holder stopped refreshing it for 2 s (it was
@@ -121,19 +127,29 @@ export const updateFileCounter = async (path: string, update: (value: number) =>
 };
 
 export const createFileCounter = ({ path }: FileCounterOptions): Counter => {
-  let lastSeen: number | null = null;
-
-  const commit = async (by: number): Promise<number> => {
-    lastSeen = await updateFileCounter(path, (value) => value + by);
-    return lastSeen;
-  };
-
+  const seen = lastSeen();
   return {
     name: 'file',
-    increment: batchIncrements(commit),
-    peek: () => lastSeen,
-    reset: () => {
-      lastSeen = null;
-    },
+    increment: batchIncrements(async (by) => seen.record(await updateFileCounter(path, (value) => value + by))),
+    peek: seen.peek,
+    reset: seen.reset,
   };
+};
+
+export const fileStrategy: CounterStrategy = {
+  name: 'file',
+  scope: 'host',
+  exact: true,
+  survives: { crash: true, restart: true },
+  summary: 'a JSON file in the data dir, under a proper-lockfile lock, replaced atomically',
+  createCounter: ({ config }) => createFileCounter({ path: fileCounterPath(config) }),
+  createStorage: ({ config }) => {
+    const path = fileCounterPath(config);
+    return {
+      read: () => readFileCounter(path).catch(() => null),
+      reset: async () => {
+        await updateFileCounter(path, () => 0);
+      },
+    };
+  },
 };

@@ -2,7 +2,8 @@
 // async mutex (Python's `async with lock: counter += 1`). Exact inside one worker; with N workers
 // there are N copies of it, each counting alone, and a crash or restart loses it.
 import { Mutex } from 'async-mutex';
-import { type Counter, sleep } from './counter.js';
+import { sleep } from '../sleep.js';
+import type { Counter, CounterStrategy } from './strategy.js';
 
 export interface LocalCounterOptions {
   /**
@@ -45,4 +46,13 @@ export const createLocalCounter = ({ ioDelayMs = 0 }: LocalCounterOptions = {}):
       count = 0;
     },
   };
+};
+
+export const localStrategy: CounterStrategy = {
+  name: 'local',
+  scope: 'worker',
+  exact: true,
+  survives: { crash: false, restart: false },
+  summary: 'a variable in each worker, read-modify-write under an async mutex',
+  createCounter: () => createLocalCounter(),
 };

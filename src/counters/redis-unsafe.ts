@@ -1,34 +1,36 @@
 // Shared is not the same as atomic: GET, await, SET on the same Redis key. Every worker reads the
 // same value during the others' awaits and writes it back plus one, so increments are lost across
 // workers, exactly as the in-memory unsafe counter loses them inside one.
-
 import { withRedis } from '../redis/client.js';
-import { type Counter, sleep } from './counter.js';
-import type { RedisCounterOptions } from './redis.js';
+import { sleep } from '../sleep.js';
+import { redisStorage } from './redis.js';
+import { type CounterStrategy, lastSeen } from './strategy.js';
 
 export const redisUnsafeCounterKey = (prefix: string): string => `${prefix}counter:unsafe`;
 
-export const createRedisUnsafeCounter = ({
-  client,
-  prefix,
-  ioDelayMs,
-}: RedisCounterOptions & { ioDelayMs: number }): Counter => {
-  const key = redisUnsafeCounterKey(prefix);
-  let lastSeen: number | null = null;
-  return {
-    name: 'redis-unsafe',
-    async increment() {
-      lastSeen = await withRedis(client, async (redis) => {
-        const read = Number((await redis.get(key)) ?? 0);
-        await sleep(ioDelayMs);
-        await redis.set(key, String(read + 1));
-        return read + 1;
-      });
-      return lastSeen;
-    },
-    peek: () => lastSeen,
-    reset: () => {
-      lastSeen = null;
-    },
-  };
+export const redisUnsafeStrategy: CounterStrategy = {
+  name: 'redis-unsafe',
+  scope: 'fleet',
+  exact: false,
+  survives: { crash: true, restart: true },
+  summary: 'Redis GET, await, SET: shared, but not atomic',
+  createCounter: ({ redis, config }) => {
+    const key = redisUnsafeCounterKey(config.redisPrefix);
+    const seen = lastSeen();
+    return {
+      name: 'redis-unsafe',
+      increment: async () =>
+        seen.record(
+          await withRedis(redis, async (client) => {
+            const read = Number((await client.get(key)) ?? 0);
+            await sleep(config.ioDelayMs);
+            await client.set(key, String(read + 1));
+            return read + 1;
+          }),
+        ),
+      peek: seen.peek,
+      reset: seen.reset,
+    };
+  },
+  createStorage: ({ redis, config }) => redisStorage(redis, redisUnsafeCounterKey(config.redisPrefix)),
 };

@@ -1,7 +1,8 @@
 // The local counter's twin without the lock: read, await some simulated I/O, write. Every request
 // that reads during another's await writes back a stale value, so increments are lost even inside a
 // single worker. This is the bug a lock exists for: it only matters where an await splits read and write.
-import { type Counter, sleep } from './counter.js';
+import { sleep } from '../sleep.js';
+import type { Counter, CounterStrategy } from './strategy.js';
 
 export interface UnsafeCounterOptions {
   /** The await between read and write. @default 5 */
@@ -23,4 +24,13 @@ export const createUnsafeCounter = ({ ioDelayMs }: UnsafeCounterOptions): Counte
       count = 0;
     },
   };
+};
+
+export const unsafeStrategy: CounterStrategy = {
+  name: 'unsafe',
+  scope: 'worker',
+  exact: false,
+  survives: { crash: false, restart: false },
+  summary: 'the same variable read, awaited (--io-delay-ms), written, with no lock',
+  createCounter: ({ config }) => createUnsafeCounter({ ioDelayMs: config.ioDelayMs }),
 };

@@ -1,7 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import type { Config } from '../config.js';
 import type { WorkerIdentity } from '../stats.js';
-import type { SharedState } from './hub.js';
 import type { RedisOrigin } from './resources.js';
 
 export interface BannerOptions {
@@ -9,17 +8,18 @@ export interface BannerOptions {
   url: string;
   workers: readonly WorkerIdentity[];
   readyMs: number;
-  shared: SharedState;
+  /** The host- and fleet-scoped counters' values, read once. */
+  shared: Record<string, number | null>;
+  redis: { url: string | null; up: boolean };
   redisOrigin: RedisOrigin;
 }
 
-const describeRedis = ({ redis }: SharedState, origin: RedisOrigin): string => {
+const describeRedis = (redis: BannerOptions['redis'], origin: RedisOrigin): string => {
   if (redis.url === null) return 'not configured (the Redis routes answer 503; see --help for --redis-url)';
   const who = origin === 'private' ? 'private redis-server started by this cluster' : 'from --redis-url/REDIS_URL';
   return `${redis.url} (${who}), ${redis.up ? 'up' : 'DOWN'}`;
 };
 
-/** What the primary prints once every worker listens: where, who, how fast, and what to try. */
 /** Where students can reach a cluster bound to every interface: this machine's external IPv4 addresses. */
 const lanUrls = (port: number): string[] =>
   Object.values(networkInterfaces())
@@ -36,12 +36,14 @@ const adminLines = (config: Config): string[] => {
   return ['Admin routes are off (no --admin-token): nobody in the room can crash, reset or reload this cluster.'];
 };
 
+/** What the primary prints once every worker listens: where, who, how fast, and what to try. */
 export const formatBanner = ({
   config,
   url: boundUrl,
   workers,
   readyMs,
   shared,
+  redis,
   redisOrigin,
 }: BannerOptions): string => {
   const plural = workers.length === 1 ? '' : 's';
@@ -50,11 +52,11 @@ export const formatBanner = ({
   // curl lines work on this machine; the room gets the LAN addresses.
   const url = everywhere ? `http://127.0.0.1:${port}` : boundUrl;
   const room = everywhere ? lanUrls(port) : [];
-  const fileCount = shared.shared_counters.file;
+  const fileCount = shared.file;
   return [
     `cluster-state-lab: ${workers.length} worker${plural} listening on ${boundUrl} (state: ${config.state}), ready in ${Math.round(readyMs)} ms`,
     ...workers.map((worker) => `  worker ${worker.id}  pid ${worker.pid}`),
-    `  redis     ${describeRedis(shared, redisOrigin)}`,
+    `  redis     ${describeRedis(redis, redisOrigin)}`,
     `  data dir  ${config.dataDir} (file counter: ${fileCount ?? 'unreadable, see /counter/file'})`,
     '',
     'Try:',

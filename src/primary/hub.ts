@@ -1,156 +1,140 @@
-// The primary's side of the IPC conversation: one handler per message type. It owns the IPC counter,
-// gathers every worker's stats for /cluster and metrics for /metrics, and runs the admin resets.
-import type { Worker } from 'node:cluster';
+// The primary's side of the conversation with its workers: it answers their requests (the cluster's
+// stats, the metrics, resets, reloads, and whatever a strategy registers, like the ipc counter's
+// increments), and gathers answers from every live worker. It knows workers only as channels, so
+// its unit tests drive it with fake workers.
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { Requester } from '../ipc.js';
-import type { PrimaryMessage, ReloadResult, ResetResult, WorkerMessage } from '../messages.js';
-import { type ClusterStats, summarize, type WorkerIdentity, type WorkerStats } from '../stats.js';
+import type { CounterStrategy, PrimarySide } from '../counters/strategy.js';
+import type { PrimaryChannel, PrimaryRequests, ReloadResult, ResetResult } from '../ipc/protocol.js';
+import {
+  type ClusterStats,
+  perWorkerNames,
+  summarize,
+  viewStrategies,
+  type WorkerIdentity,
+  type WorkerStats,
+} from '../stats.js';
+import type { SharedCounters } from './shared-state.js';
 
 /** How long the primary waits for one worker's stats, metrics or reset before leaving it out. */
 export const WORKER_ANSWER_TIMEOUT_MS = 1000;
 
-/** What the primary knows beyond the workers: the counters kept in a file and in Redis. */
-export type SharedState = Pick<ClusterStats, 'redis' | 'data_dir'> & { shared_counters: Record<string, number | null> };
-
-type Ask<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
+export interface HubWorker {
+  identity: WorkerIdentity;
+  channel: PrimaryChannel;
+}
 
 export interface HubOptions {
   /** The workers that serve now (listening, not draining). */
-  liveWorkers: () => Worker[];
+  liveWorkers: () => readonly HubWorker[];
+  strategies: readonly CounterStrategy[];
   restarts: () => number;
-  /** Read the file and Redis counters (null where they cannot be read now); never rejects. */
-  sharedState: () => Promise<SharedState>;
-  onFatal: (worker: Worker, message: Ask<'fatal'>) => void;
+  /** Redis as the primary sees it (URL redacted). */
+  redis: () => { url: string | null; up: boolean };
+  dataDir: string;
   /** Start a rolling restart (POST /admin/reload). */
   reload: () => ReloadResult;
-  /** Zero the file and Redis counters (POST /admin/reset?shared=1). */
-  resetShared: () => Promise<void>;
   /** The primary's own metrics (restarts, shared counters, Redis up), merged into /metrics. */
   primaryRegistry: Registry;
 }
 
-/** Send to a worker that may be exiting: a closed channel is not an error, its 'exit' event follows. */
-export const send = (worker: Worker, message: PrimaryMessage): void => {
-  if (worker.isConnected()) worker.send(message, undefined, undefined, ignoreClosedChannel);
-};
+export interface Hub {
+  /** Register the hub's handlers (and every strategy's) on a new worker's channel. */
+  attach(channel: PrimaryChannel): void;
+  /** For a strategy's primary half: answer this request from every worker, present and future. */
+  handle: PrimarySide['handle'];
+  /** The shared counters, once built with `handle` (they register their own handlers). */
+  useSharedCounters(shared: SharedCounters): void;
+  gather(): Promise<ClusterStats>;
+  metrics(): Promise<{ text: string; contentType: string }>;
+  reset(shared: boolean): Promise<ResetResult>;
+}
 
-// With a callback, a failed send is reported here instead of as an 'error' event that would crash us.
-const ignoreClosedChannel = (): void => {};
+type Attach = (channel: PrimaryChannel) => void;
 
-const dropFailure = (): void => {};
-
-export const identify = (worker: Worker): WorkerIdentity => ({ id: worker.id, pid: worker.process.pid ?? 0 });
-
-export const createHub = (options: HubOptions) => {
-  const { liveWorkers, restarts, sharedState, onFatal, reload, resetShared, primaryRegistry } = options;
+export const createHub = (options: HubOptions): Hub => {
+  const { liveWorkers, strategies, restarts, redis, dataDir, reload, primaryRegistry } = options;
   const startedAt = new Date().toISOString();
-  const requester = new Requester();
-  let ipcCounter = 0;
+  const perWorker = perWorkerNames(strategies);
+  const extraHandlers: Attach[] = [];
+  let shared: SharedCounters = { read: async () => ({}), reset: async () => {} };
 
   /** Ask every live worker the same question; silent ones are listed apart, never waited for. */
-  const askAll = async <T extends Ask<'stats-result' | 'collect-metrics-result' | 'reset-local-result'>>(
-    build: (seq: number) => PrimaryMessage,
-    what: string,
-  ) => {
+  const askAll = async <K extends 'stats' | 'collect-metrics' | 'reset-local'>(type: K) => {
     const workers = liveWorkers();
     const answers = await Promise.allSettled(
-      workers.map((worker) =>
-        requester.request<T>(
-          (seq) => send(worker, build(seq)),
-          WORKER_ANSWER_TIMEOUT_MS,
-          `${what} from worker ${worker.id}`,
-        ),
+      workers.map(({ identity, channel }) =>
+        channel.request(type, null, {
+          timeoutMs: WORKER_ANSWER_TIMEOUT_MS,
+          what: `${type} from worker ${identity.id}`,
+        }),
       ),
     );
-    const replies: T[] = [];
+    const replies: PrimaryRequests[K]['reply'][] = [];
     const silent: WorkerIdentity[] = [];
     answers.forEach((answer, index) => {
-      const worker = workers[index];
       if (answer.status === 'fulfilled') replies.push(answer.value);
-      else if (worker !== undefined) silent.push(identify(worker));
+      else silent.push((workers[index] as HubWorker).identity);
     });
-    return { workers, replies, silent };
+    return { asked: workers.length, replies, silent };
   };
 
   const gather = async (): Promise<ClusterStats> => {
-    const shared = sharedState();
-    const { replies, silent } = await askAll<Ask<'stats-result'>>((seq) => ({ type: 'stats', seq }), 'stats');
-    const stats: WorkerStats[] = replies.map((reply) => reply.stats).sort((a, b) => a.id - b.id);
-    const { shared_counters, redis, data_dir } = await shared;
+    const sharedValues = shared.read();
+    const { replies, silent } = await askAll('stats');
+    const stats = [...(replies as WorkerStats[])].sort((a, b) => a.id - b.id);
+    const values = await sharedValues;
+    const totals = summarize(stats, perWorker);
     return {
+      strategies: viewStrategies(strategies, totals, values),
       workers: stats,
       unresponsive: silent,
-      totals: summarize(stats),
+      totals,
       restarts: restarts(),
-      ipc_counter: ipcCounter,
-      shared_counters: { ipc: ipcCounter, ...shared_counters },
-      redis,
-      data_dir,
+      ipc_counter: values.ipc ?? 0,
+      shared_counters: values,
+      redis: redis(),
+      data_dir: dataDir,
       started_at: startedAt,
     };
   };
 
   const metrics = async () => {
-    const { replies } = await askAll<Ask<'collect-metrics-result'>>(
-      (seq) => ({ type: 'collect-metrics', seq }),
-      'metrics',
-    );
-    const all = [...replies.map((reply) => reply.metrics), await primaryRegistry.getMetricsAsJSON()];
-    const aggregated = AggregatorRegistry.aggregate(all);
+    const { replies } = await askAll('collect-metrics');
+    const aggregated = AggregatorRegistry.aggregate([...replies, await primaryRegistry.getMetricsAsJSON()]);
     return { text: await aggregated.metrics(), contentType: aggregated.contentType as string };
   };
 
-  // Every live worker zeroes its own counters; the primary zeroes the IPC one (and the shared ones).
-  const reset = async (shared: boolean): Promise<ResetResult> => {
-    ipcCounter = 0;
-    const { workers, silent } = await askAll<Ask<'reset-local-result'>>(
-      (seq) => ({ type: 'reset-local', seq }),
-      'reset',
-    );
+  // Memory only, by default: every live worker zeroes its own counters, and the shared counters that a
+  // cluster restart would lose anyway (the ipc one) go too. With `all`, the durable ones as well.
+  const volatile = strategies
+    .filter((strategy) => strategy.scope !== 'worker' && !strategy.survives.restart)
+    .map((strategy) => strategy.name);
+  const reset = async (all: boolean): Promise<ResetResult> => {
+    const { asked, silent } = await askAll('reset-local');
     const errors = silent.map((worker) => `worker ${worker.id} did not answer`);
-    if (shared) {
-      await resetShared().catch((error: unknown) => {
-        errors.push(error instanceof Error ? error.message : String(error));
-      });
-    }
-    return { workers: workers.length - silent.length, ipc: true, shared, errors };
-  };
-
-  const handlers: { [T in WorkerMessage['type']]: (worker: Worker, message: Ask<T>) => void } = {
-    'ipc-increment': (worker, { seq, by }) => {
-      ipcCounter += by;
-      send(worker, { type: 'ipc-increment-result', ack: seq, value: ipcCounter });
-    },
-    // Silent workers are listed, not waited for. Should anything else fail, the asking worker times
-    // out and answers 503: the primary must never die of an unhandled rejection.
-    'cluster-stats': (worker, { seq }) => {
-      void gather()
-        .then((cluster) => send(worker, { type: 'cluster-stats-result', ack: seq, cluster }))
-        .catch(dropFailure);
-    },
-    metrics: (worker, { seq }) => {
-      void metrics()
-        .then(({ text, contentType }) => send(worker, { type: 'metrics-result', ack: seq, text, contentType }))
-        .catch(dropFailure);
-    },
-    reset: (worker, { seq, shared }) => {
-      void reset(shared)
-        .then((result) => send(worker, { type: 'reset-result', ack: seq, result }))
-        .catch(dropFailure);
-    },
-    reload: (worker, { seq }) => send(worker, { type: 'reload-result', ack: seq, result: reload() }),
-    'stats-result': (_worker, message) => requester.settle(message),
-    'collect-metrics-result': (_worker, message) => requester.settle(message),
-    'reset-local-result': (_worker, message) => requester.settle(message),
-    fatal: (worker, message) => onFatal(worker, message),
+    await shared.reset(all ? undefined : volatile).catch((error: unknown) => {
+      errors.push(error instanceof Error ? error.message : String(error));
+    });
+    return { workers: asked - silent.length, ipc: true, shared: all, errors };
   };
 
   return {
-    handle(worker: Worker, message: WorkerMessage): void {
-      (handlers[message.type] as (worker: Worker, message: WorkerMessage) => void)(worker, message);
+    attach(channel) {
+      channel
+        .handle('cluster-stats', gather)
+        .handle('metrics', metrics)
+        .handle('reset', ({ shared: all }) => reset(all))
+        .handle('reload', () => reload());
+      for (const attach of extraHandlers) attach(channel);
     },
-    get ipcCounter() {
-      return ipcCounter;
+    handle(type, handler) {
+      extraHandlers.push((channel) => channel.handle(type, handler));
     },
+    useSharedCounters(counters) {
+      shared = counters;
+    },
+    gather,
+    metrics,
+    reset,
   };
 };

@@ -1,12 +1,12 @@
 // The primary's own Prometheus metrics: what no worker knows (restarts, live workers) and the counters
 // that live outside the workers. Merged with the workers' metrics for GET /metrics.
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { SharedState } from './hub.js';
 
 export interface PrimaryMetricsOptions {
   restarts: () => number;
   liveWorkers: () => number;
-  sharedState: () => Promise<SharedState>;
+  /** The host- and fleet-scoped counters' values (null: unreadable). */
+  sharedValues: () => Promise<Record<string, number | null>>;
   /** true/false when Redis is configured, null without Redis. */
   redisUp: () => boolean | null;
 }
@@ -14,7 +14,7 @@ export interface PrimaryMetricsOptions {
 export const createPrimaryMetrics = ({
   restarts,
   liveWorkers,
-  sharedState,
+  sharedValues,
   redisUp,
 }: PrimaryMetricsOptions): Registry => {
   const registry = new Registry();
@@ -52,8 +52,7 @@ export const createPrimaryMetrics = ({
     labelNames: ['strategy'],
     registers: [registry],
     async collect() {
-      const state = await sharedState();
-      for (const [strategy, value] of Object.entries(state.shared_counters)) {
+      for (const [strategy, value] of Object.entries(await sharedValues())) {
         if (value !== null) shared.set({ strategy }, value);
       }
     },

@@ -6,15 +6,11 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import lockfile from 'proper-lockfile';
 import type { Config } from '../config.js';
-import { readFileCounter, updateFileCounter } from '../counters/file.js';
-import { redisCounterKey } from '../counters/redis.js';
-import { redisUnsafeCounterKey } from '../counters/redis-unsafe.js';
 import { AppError } from '../errors.js';
-import { fileCounterPath } from '../lab.js';
 import type { Logger } from '../log.js';
 import { connectRedis, createRedisClient, isRedisUp, REDIS_DISABLED_HINT, redactRedisUrl } from '../redis/client.js';
 import { findRedisServer, type RedisServer, startRedisServer } from '../redis/server.js';
-import type { SharedState } from './hub.js';
+import { sleep } from '../sleep.js';
 
 export type RedisOrigin = 'url' | 'private' | 'none';
 
@@ -24,10 +20,8 @@ export interface PrimaryResources {
   /** The primary's own connection, for /cluster's shared counters and the banner. */
   redis: Redis | null;
   redisOrigin: RedisOrigin;
-  /** The counters kept outside the workers, read now; never rejects (null = unreadable). */
-  sharedState(): Promise<SharedState>;
-  /** Zero the file counter and the Redis counters (POST /admin/reset?shared=1). */
-  resetShared(): Promise<void>;
+  /** Redis as /cluster and the banner show it: the URL without its password, and whether it answers. */
+  redisView(): { url: string | null; up: boolean };
   close(): Promise<void>;
 }
 
@@ -54,7 +48,7 @@ const stopOrphan = async (pidFile: string, log: Logger): Promise<void> => {
   log.warn(`stopping redis-server pid ${pid} left behind by an earlier cluster`);
   process.kill(pid, 'SIGTERM');
   for (let wait = 0; wait < 100 && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')) !== ''; wait += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 };
 
@@ -126,35 +120,13 @@ export const prepareResources = async (config: Config, log: Logger): Promise<Pri
     }
   }
 
-  const readRedisNumber = async (key: string): Promise<number | null> => {
-    if (redis === null || !isRedisUp(redis)) return null;
-    const text = await redis.get(key).catch(() => null);
-    return text === null ? 0 : Number(text);
-  };
   const redactedUrl = url === null ? null : redactRedisUrl(url);
 
   return {
     config: { ...config, redisUrl: url },
     redis,
     redisOrigin: origin,
-    async sharedState() {
-      const [file, shared, unsafe] = await Promise.all([
-        readFileCounter(fileCounterPath(config)).catch(() => null),
-        readRedisNumber(redisCounterKey(config.redisPrefix)),
-        readRedisNumber(redisUnsafeCounterKey(config.redisPrefix)),
-      ]);
-      return {
-        shared_counters: { file, redis: shared, 'redis-unsafe': unsafe },
-        redis: { url: redactedUrl, up: isRedisUp(redis) },
-        data_dir: config.dataDir,
-      };
-    },
-    async resetShared() {
-      await updateFileCounter(fileCounterPath(config), () => 0);
-      if (redis !== null) {
-        await redis.del(redisCounterKey(config.redisPrefix), redisUnsafeCounterKey(config.redisPrefix));
-      }
-    },
+    redisView: () => ({ url: redactedUrl, up: isRedisUp(redis) }),
     async close() {
       redis?.disconnect();
       if (privateRedis !== null) {

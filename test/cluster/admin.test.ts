@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLoad } from '../../src/hammer/load.js';
 import type { ClusterStats } from '../../src/stats.js';
+import { runLoad } from '../../tools/hammer/load.js';
 import { getJson, runCli, startCluster, stopAllClusters, waitFor } from '../helpers/cluster.js';
 import { useFlushedRedis } from '../helpers/redis.js';
 
@@ -46,7 +46,7 @@ describe('admin routes', () => {
         const stats = (await getJson<ClusterStats>(`${cluster.url}/cluster`, { timeoutMs: 500 })).body;
         return stats.workers.length === 2 && stats.restarts === 1 ? stats : undefined;
       },
-      5000,
+      15_000,
       'the replacement',
     );
     const fresh = after.workers.find((worker) => !cluster.workerPids.includes(worker.pid));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JsonRequestOptions, requestJson } from '../../src/http-json.js';
 import type { ClusterStats } from '../../src/stats.js';
+import { type JsonRequestOptions, requestJson } from '../../tools/lib/http-json.js';
 import { type ClusterProcess, getJson, startCluster, stopCluster } from '../helpers/cluster.js';
 
 type ErrorBody = { error?: string; message?: string };

@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLoadRunner } from '../../src/bench/load.js';
-import { measureRoute } from '../../src/bench/measure-route.js';
-import type { BenchResult } from '../../src/bench/result.js';
-import { describeRoute } from '../../src/bench/routes.js';
-import { ProcessGroup, startServer } from '../../src/processes.js';
+import { createLoadRunner } from '../../tools/bench/load.js';
+import { measureRoute } from '../../tools/bench/measure-route.js';
+import type { BenchResult } from '../../tools/bench/result.js';
+import { describeRoute } from '../../tools/bench/routes.js';
+import { ProcessGroup, startServer } from '../../tools/lib/processes.js';
 import { isAlive } from '../helpers/cluster.js';
 
-const BENCH = fileURLToPath(new URL('../../dist/scripts/bench.js', import.meta.url));
-const BASELINE = fileURLToPath(new URL('../../dist/src/bench/baseline-server.js', import.meta.url));
+const BENCH = fileURLToPath(new URL('../../dist/tools/bench.js', import.meta.url));
+const BASELINE = fileURLToPath(new URL('../../dist/tools/bench/baseline-server.js', import.meta.url));
 const BENCH_TIMEOUT_MS = 110_000;
 const ROUTES = ['/counter/local', '/counter/redis'];
 
@@ -95,7 +95,6 @@ describe('npm run bench', () => {
         group,
         label: 'baseline',
         args: [BASELINE, '--workers', '1', '--port', '0'],
-        workers: 1,
       });
       const route = await measureRoute(
         {

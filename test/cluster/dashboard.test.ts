@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runLoad } from '../../src/hammer/load.js';
+import { runLoad } from '../../tools/hammer/load.js';
 import { type ClusterProcess, startCluster, stopAllClusters, waitFor } from '../helpers/cluster.js';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

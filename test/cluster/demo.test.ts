@@ -5,7 +5,7 @@ import { isAlive, pathWithoutRedis, removeTempDirs } from '../helpers/cluster.js
 
 afterEach(removeTempDirs);
 
-const DEMO = fileURLToPath(new URL('../../dist/scripts/demo.js', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../dist/tools/demo.js', import.meta.url));
 const runDemo = (args: string[], env: Record<string, string> = {}) =>
   execa('node', [DEMO, ...args], { reject: false, env, timeout: 120_000 });
 

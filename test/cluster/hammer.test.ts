@@ -2,12 +2,12 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HammerReport } from '../../src/hammer/report.js';
+import type { HammerReport } from '../../tools/hammer/report.js';
 import { startCluster, stopAllClusters, waitFor } from '../helpers/cluster.js';
 
 afterEach(stopAllClusters);
 
-const HAMMER = fileURLToPath(new URL('../../dist/scripts/hammer.js', import.meta.url));
+const HAMMER = fileURLToPath(new URL('../../dist/tools/hammer.js', import.meta.url));
 const RUN_TIMEOUT_MS = 60_000;
 
 const hammer = (args: string[]) => execa('node', [HAMMER, ...args], { reject: false, timeout: RUN_TIMEOUT_MS });

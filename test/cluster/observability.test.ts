@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLoad } from '../../src/hammer/load.js';
+import { runLoad } from '../../tools/hammer/load.js';
 import { getJson, startCluster, stopAllClusters, stopCluster, waitFor } from '../helpers/cluster.js';
 
 afterEach(stopAllClusters);
@@ -45,7 +45,7 @@ describe('GET /metrics', () => {
         });
         return body.workers.length === 2 && body.restarts === 1 ? true : undefined;
       },
-      5000,
+      15_000,
       'the replacement',
     );
     expect(sampleValue(await metricsText(cluster.url), 'lab_worker_restarts_total')).toBe(1);

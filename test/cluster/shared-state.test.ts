@@ -2,8 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLoad, type Sample } from '../../src/hammer/load.js';
 import type { ClusterStats } from '../../src/stats.js';
+import { runLoad, type Sample } from '../../tools/hammer/load.js';
 import {
   getJson,
   isAlive,
@@ -144,11 +144,12 @@ describe('the file counter', () => {
     await holder;
 
     const cluster = await startCluster(['--workers', '2', '--data-dir', dataDir]);
-    const started = Date.now();
-    const { status, body } = await getJson<{ current_count: number }>(`${cluster.url}/counter/file`);
+    // The dead holder's lock is stale after 2 s and taken over within this one request.
+    const { status, body } = await getJson<{ current_count: number }>(`${cluster.url}/counter/file`, {
+      timeoutMs: 20_000,
+    });
     expect(status).toBe(200);
     expect(body.current_count).toBe(8);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('answers a corrupt file with an error naming it, and leaves the file as it was', async () => {
@@ -182,6 +183,6 @@ describe('the private redis-server', () => {
     expect((await getJson<{ current_count: number }>(`${second.url}/counter/redis`)).body.current_count).toBe(6);
     const secondRedisPid = Number(/private redis-server \(pid (\d+)\)/.exec(second.stderr())?.[1]);
     await stopCluster(second);
-    await waitFor(() => (isAlive(secondRedisPid) ? undefined : true), 5000, 'the private redis-server to exit');
+    await waitFor(() => (isAlive(secondRedisPid) ? undefined : true), 15_000, 'the private redis-server to exit');
   });
 });

@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { inject } from 'vitest';
-import { type JsonAnswer, requestJson } from '../../src/http-json.js';
-import { isAlive } from '../../src/processes.js';
+import { sleep } from '../../src/sleep.js';
+import { type JsonAnswer, requestJson } from '../../tools/lib/http-json.js';
+import { isAlive } from '../../tools/lib/processes.js';
+import { createLineSplitter, type ReadyEvent, readyEventOf } from '../../tools/lib/ready.js';
 
 export { isAlive };
 
@@ -20,8 +22,10 @@ export interface ClusterProcess {
   url: string;
   port: number;
   primaryPid: number;
-  /** Worker pids from the banner, in worker-id order. */
+  /** Worker pids from the ready event, in worker-id order. */
   workerPids: number[];
+  /** The cluster's ready event (its primary logs it with `--log-format json`). */
+  ready: ReadyEvent;
   /** Every pid this cluster has printed, replacements included. */
   readonly seenPids: Set<number>;
   readonly child: ResultPromise;
@@ -55,7 +59,7 @@ export const waitFor = async <T>(
     if (Date.now() > deadline) {
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`, { cause: lastError });
     }
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 };
 
@@ -91,9 +95,12 @@ export const removeTempDirs = async (): Promise<void> => {
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 };
 
+/** Pids a log line names: `pid 123` in text, `"pid":123` (and `worker_pid`…) in JSON. */
+const PID_IN_LOG = /(?:\bpid |"pid":)(\d+)/g;
+
 /**
- * Start a cluster on a free port and wait for its banner. Unless the args say otherwise it gets a
- * fresh data dir and the test project's redis-server.
+ * Start a cluster on a free port and wait for its ready event. Unless the args say otherwise it gets
+ * a fresh data dir, the test project's redis-server and JSON logs (so the ready event is logged).
  */
 export const startCluster = async (
   args: string[],
@@ -102,20 +109,28 @@ export const startCluster = async (
   const defaults: string[] = [];
   if (!args.includes('--data-dir')) defaults.push('--data-dir', await makeTempDir());
   if (!autoRedis && !args.includes('--redis-url')) defaults.push('--redis-url', inject('redisUrl'));
+  if (!args.includes('--log-format')) defaults.push('--log-format', 'json');
   const child = execa('node', [CLI, '--port', '0', ...defaults, ...args], { reject: false, env, buffer: false });
   let out = '';
   let err = '';
   const seenPids = new Set<number>();
   if (child.pid !== undefined) seenPids.add(child.pid);
+  let ready: ReadyEvent | undefined;
+  const harvest = (line: string): void => {
+    for (const match of line.matchAll(PID_IN_LOG)) seenPids.add(Number(match[1]));
+    ready ??= readyEventOf(line);
+  };
+  const outLines = createLineSplitter(harvest);
+  const errLines = createLineSplitter(harvest);
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
     out += chunk;
-    for (const match of chunk.matchAll(/pid (\d+)/g)) seenPids.add(Number(match[1]));
+    outLines(chunk);
   });
   child.stderr?.on('data', (chunk: string) => {
     err += chunk;
-    for (const match of chunk.matchAll(/pid (\d+)/g)) seenPids.add(Number(match[1]));
+    errLines(chunk);
   });
 
   const cluster: ClusterProcess = {
@@ -123,11 +138,12 @@ export const startCluster = async (
     port: 0,
     primaryPid: child.pid ?? 0,
     workerPids: [],
+    ready: { url: '', ready_ms: 0, workers: [] },
     seenPids,
     child,
     stdout: () => out,
     stderr: () => err,
-    waitForLog: (pattern, timeoutMs = 5000) =>
+    waitForLog: (pattern, timeoutMs = 20_000) =>
       waitFor(() => pattern.exec(err)?.[0], timeoutMs, `a log line matching ${pattern}`),
   };
   running.add(cluster);
@@ -136,21 +152,30 @@ export const startCluster = async (
   void child.then(() => {
     exited = true;
   });
-  const banner = await waitFor(
+  const event = await waitFor(
     () => {
+      if (ready !== undefined) return ready;
       if (exited)
-        throw new ProbeAbort('banner', {
-          cause: new Error(`The cluster exited before its banner.\nstdout: ${out}\nstderr: ${err}`),
+        throw new ProbeAbort('ready', {
+          cause: new Error(`The cluster exited before it was ready.\nstdout: ${out}\nstderr: ${err}`),
         });
-      return /listening on (http:\/\/[\d.]+:(\d+))/.exec(out) ?? undefined;
+      return undefined;
     },
     START_TIMEOUT_MS,
-    'the cluster banner',
+    'the ready event',
   );
-  cluster.url = banner[1] ?? '';
-  cluster.port = Number(banner[2]);
-  cluster.workerPids = [...out.matchAll(/worker \d+\s+pid (\d+)/g)].map((match) => Number(match[1]));
+  cluster.ready = event;
+  cluster.url = event.url;
+  cluster.port = Number(new URL(event.url).port);
+  cluster.workerPids = [...event.workers].sort((a, b) => a.id - b.id).map((worker) => worker.pid);
+  for (const pid of cluster.workerPids) expectPid(pid);
   return cluster;
+};
+
+/** A pid read from output must be one before `isAlive` is asked about it. */
+export const expectPid = (pid: number | undefined): number => {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) throw new Error(`Expected a pid, got ${pid}.`);
+  return pid;
 };
 
 /** SIGTERM the primary, wait for it, then make sure every pid it ever had is gone. */
@@ -165,7 +190,7 @@ export const stopCluster = async (cluster: ClusterProcess, signal: NodeJS.Signal
   // Workers exit when their primary does; give them a moment, then nothing may be left.
   await waitFor(
     () => ([...cluster.seenPids].some(isAlive) ? undefined : true),
-    5000,
+    15_000,
     `every pid of the cluster to exit (${[...cluster.seenPids].join(', ')})`,
   ).catch((error: unknown) => {
     for (const pid of cluster.seenPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');

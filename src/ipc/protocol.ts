@@ -1,0 +1,65 @@
+// What the primary and a worker say to each other: one type map per direction. A request's entry
+// names its body and its reply's body, so `channel.request('cluster-stats', null, …)` is typed by
+// this table alone. A strategy that talks to the primary adds its own entry from its own file
+// (declaration merging, as counters/ipc.ts does), so the table never needs editing for one.
+import type { Config } from '../config.js';
+import type { ErrorCode } from '../errors.js';
+import type { ClusterStats, WorkerStats } from '../stats.js';
+import { Channel, type Port } from './channel.js';
+
+/** What POST /admin/reset did. */
+export interface ResetResult {
+  workers: number;
+  ipc: boolean;
+  /** The host- and fleet-scoped counters too (only with ?shared=1). */
+  shared: boolean;
+  /** What could not be reset (e.g. Redis down). */
+  errors: string[];
+}
+
+/** What POST /admin/reload started. */
+export interface ReloadResult {
+  /** false when a reload or a shutdown is already under way. */
+  started: boolean;
+  workers: number;
+}
+
+/** Metrics as prom-client's getMetricsAsJSON() gives them, ready for AggregatorRegistry.aggregate. */
+export type MetricsJson = object[];
+
+/** Requests a worker sends and the primary answers. */
+export interface WorkerRequests {
+  /** The first word of every worker: its config, secrets included (never through the environment). */
+  boot: { request: null; reply: { config: Config } };
+  'cluster-stats': { request: null; reply: ClusterStats };
+  metrics: { request: null; reply: { text: string; contentType: string } };
+  reset: { request: { shared: boolean }; reply: ResetResult };
+  reload: { request: null; reply: ReloadResult };
+}
+
+/** Requests the primary sends and a worker answers. */
+export interface PrimaryRequests {
+  stats: { request: null; reply: WorkerStats };
+  'collect-metrics': { request: null; reply: MetricsJson };
+  'reset-local': { request: null; reply: null };
+}
+
+/** Notices a worker sends the primary. */
+export interface WorkerNotices {
+  /** The worker cannot serve (port taken, address not ours): the primary stops the cluster. */
+  fatal: { code: ErrorCode; message: string };
+}
+
+/** Notices the primary sends a worker. */
+export interface PrimaryNotices {
+  /** Stop accepting, finish what is in flight, exit. */
+  shutdown: { reason: string };
+}
+
+/** A worker's end: it asks the primary and answers the primary's requests. */
+export type WorkerChannel = Channel<WorkerRequests, WorkerNotices, PrimaryRequests, PrimaryNotices>;
+/** The primary's end of one worker's channel. */
+export type PrimaryChannel = Channel<PrimaryRequests, PrimaryNotices, WorkerRequests, WorkerNotices>;
+
+export const createWorkerChannel = (port: Port): WorkerChannel => new Channel(port);
+export const createPrimaryChannel = (port: Port): PrimaryChannel => new Channel(port);

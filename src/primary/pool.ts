@@ -1,0 +1,101 @@
+// The primary's register of its workers: who runs, who listens, who is being retired on purpose, and
+// each one's IPC channel. cluster.workers is not enough: Node drops a worker from it only once both
+// its 'exit' and its 'disconnect' have happened, in either order, so on 'exit' alone a dead worker
+// may still be listed — and a shutdown that waited on it would wait forever.
+import cluster, { type Worker } from 'node:cluster';
+import type { AddressInfo } from 'node:net';
+import { setPriority } from 'node:os';
+import { AppError } from '../errors.js';
+import type { Envelope } from '../ipc/channel.js';
+import { createPrimaryChannel, type PrimaryChannel } from '../ipc/protocol.js';
+import type { WorkerIdentity } from '../stats.js';
+
+/** Scheduling priority of a booting worker (-20 highest); back to 0 once it listens. */
+const BOOT_NICENESS = -10;
+
+export interface WorkerPoolOptions {
+  /** The script a worker runs: the CLI, which picks the worker side. */
+  workerScript: string;
+  /** Set up a new worker's channel (its handlers) before the worker can say anything. */
+  attach: (channel: PrimaryChannel, worker: Worker) => void;
+  /** A worker started listening. */
+  onListening: (worker: Worker, address: AddressInfo) => void;
+  /** A worker exited; `planned` when it was retired on purpose (a reload). */
+  onExit: (worker: Worker, exit: { code: number | null; signal: string | null; planned: boolean }) => void;
+}
+
+export interface WorkerPool {
+  fork(): Worker;
+  /** Workers that run and listen (not draining): the ones that serve now. */
+  live(): Worker[];
+  /** Every worker process that has not exited. */
+  all(): Worker[];
+  channelOf(worker: Worker): PrimaryChannel | undefined;
+  /** The next exit of this worker is planned (a reload retires it): not a death to replace. */
+  retire(worker: Worker): void;
+}
+
+export const identify = (worker: Worker): WorkerIdentity => ({ id: worker.id, pid: worker.process.pid ?? 0 });
+
+const setNiceness = (worker: Worker, niceness: number): void => {
+  try {
+    if (worker.process.pid !== undefined) setPriority(worker.process.pid, niceness);
+  } catch {
+    // Not permitted (not root) or already gone: it boots at normal priority.
+  }
+};
+
+/** Send to a worker that may be exiting: a closed channel is not an error, its 'exit' event follows. */
+const portOf = (worker: Worker) => ({
+  send(message: Envelope): void {
+    // With a callback, a failed send is reported to it instead of as an 'error' event that would crash us.
+    if (worker.isConnected()) worker.send(message, undefined, undefined, () => {});
+  },
+});
+
+export const createWorkerPool = ({ workerScript, attach, onListening, onExit }: WorkerPoolOptions): WorkerPool => {
+  const running = new Map<number, Worker>();
+  const listening = new Set<number>();
+  const retiring = new Set<number>();
+  const channels = new Map<number, PrimaryChannel>();
+
+  cluster.setupPrimary({ exec: workerScript, args: [] });
+
+  const fork = (): Worker => {
+    // No environment of our own: the config (secrets included) reaches the worker over IPC.
+    const worker = cluster.fork();
+    const channel = createPrimaryChannel(portOf(worker));
+    attach(channel, worker);
+    running.set(worker.id, worker);
+    channels.set(worker.id, channel);
+    worker.on('message', (message: unknown) => channel.receive(message));
+    // A replacement boots while the others are busy serving: let it have the CPU first, so the
+    // cluster is back to full strength fast. Needs privileges; without them it boots at par.
+    setNiceness(worker, BOOT_NICENESS);
+    worker.once('listening', (address: AddressInfo) => {
+      setNiceness(worker, 0);
+      // A worker retired before it ever listened (a reload that gave up) is not counted as serving.
+      if (!retiring.has(worker.id)) listening.add(worker.id);
+      onListening(worker, address);
+    });
+    worker.once('exit', (code: number | null, signal: string | null) => {
+      running.delete(worker.id);
+      listening.delete(worker.id);
+      channels.delete(worker.id);
+      channel.close(new AppError('E_IPC_TIMEOUT', `Worker ${worker.id} exited.`));
+      onExit(worker, { code, signal, planned: retiring.delete(worker.id) });
+    });
+    return worker;
+  };
+
+  return {
+    fork,
+    all: () => [...running.values()],
+    live: () => [...running.values()].filter((worker) => listening.has(worker.id)),
+    channelOf: (worker) => channels.get(worker.id),
+    retire(worker) {
+      retiring.add(worker.id);
+      listening.delete(worker.id);
+    },
+  };
+};

@@ -1,0 +1,49 @@
+// A worker's end of its channel to the primary: the port over `process`, what it answers when the
+// primary asks (its stats, its metrics, a reset of its memory), and the asks it makes on behalf of
+// the routes (/cluster, /metrics, the admin routes), each bounded so a busy primary is a 503.
+import type { AdminOptions } from '../admin.js';
+import type { AppOptions } from '../app.js';
+import type { Envelope } from '../ipc/channel.js';
+import { createWorkerChannel, type WorkerChannel } from '../ipc/protocol.js';
+import type { Lab } from '../lab.js';
+import type { WorkerMetrics } from '../metrics.js';
+
+/** How long a worker waits for the primary to answer a /cluster, /metrics or admin request. */
+export const PRIMARY_ANSWER_TIMEOUT_MS = 2000;
+
+/** The channel over this process's IPC pipe; messages that are not ours are left to others. */
+export const openPrimaryChannel = (): WorkerChannel => {
+  const channel = createWorkerChannel({
+    send(message: Envelope): void {
+      // With a callback a closed channel (primary gone) is not thrown; the worker exits on 'disconnect'.
+      process.send?.(message, undefined, undefined, () => {});
+    },
+  });
+  process.on('message', (message: unknown) => channel.receive(message));
+  return channel;
+};
+
+/** Answer the primary's questions about this worker. */
+export const answerPrimary = (channel: WorkerChannel, lab: Lab, metrics: WorkerMetrics): void => {
+  channel
+    .handle('stats', () => lab.stats())
+    .handle('collect-metrics', () => metrics.registry.getMetricsAsJSON())
+    .handle('reset-local', () => {
+      lab.reset();
+      return null;
+    });
+};
+
+const ask = { timeoutMs: PRIMARY_ANSWER_TIMEOUT_MS };
+
+/** What the app needs from the primary: the cluster's stats and metrics. */
+export const primaryViews = (channel: WorkerChannel): Pick<AppOptions, 'clusterStats' | 'metrics'> => ({
+  clusterStats: () => channel.request('cluster-stats', null, { ...ask, what: 'the cluster stats' }),
+  metrics: () => channel.request('metrics', null, { ...ask, what: 'the metrics' }),
+});
+
+/** The admin routes' asks of the primary. */
+export const primaryAdmin = (channel: WorkerChannel): Pick<AdminOptions, 'reset' | 'reload'> => ({
+  reset: (shared) => channel.request('reset', { shared }, { ...ask, what: 'the reset' }),
+  reload: () => channel.request('reload', null, { ...ask, what: 'the reload' }),
+});

@@ -1,0 +1,173 @@
+// One route: is it there, warm it, measure it A B A B against the baseline, and check its count.
+import { type JsonAnswer, requestJson } from '../lib/http-json.js';
+import type { LoadOptions, LoadSummary, RunLoad } from './load.js';
+import type { ExactCheck, RouteResult } from './result.js';
+import { type BenchRoute, readCount } from './routes.js';
+import { readCpuMs } from './system.js';
+
+export interface MeasureContext {
+  load: RunLoad;
+  labUrl: string;
+  labWorkerPids: readonly number[];
+  /** Every process serving the lab's requests (primary, workers, redis-server), for CPU per request. */
+  labPids: readonly number[];
+  baselineUrl: string;
+  baselinePids: readonly number[];
+  connections: number;
+  durationS: number;
+  signal: AbortSignal;
+}
+
+/** Requests in an exactness check: enough for every connection to send several. */
+export const exactRequests = (connections: number): number => Math.max(20 * connections, 500);
+
+/**
+ * A side's better run. Other processes on the machine can only slow a run down, so the better of
+ * two is the nearer to what the code can do; comparing best with best keeps a burst of someone
+ * else's load in one run from deciding the ratio.
+ */
+const best = (runs: readonly LoadSummary[]): LoadSummary =>
+  runs.reduce((better, run) => (run.requests_per_s > better.requests_per_s ? run : better));
+
+/** How far apart a side's runs were, as a fraction of the better one: the machine's noise. */
+const spread = (runs: readonly LoadSummary[]): number => {
+  const rates = runs.map((run) => run.requests_per_s);
+  const top = Math.max(...rates);
+  return top > 0 ? (top - Math.min(...rates)) / top : 0;
+};
+
+/** One measurement, with the CPU time `pids` spent on it per answered request. */
+const measureWithCpu = async (load: RunLoad, pids: readonly number[], options: LoadOptions): Promise<LoadSummary> => {
+  const before = await readCpuMs(pids);
+  const summary = await load(options);
+  const after = await readCpuMs(pids);
+  const answered = summary.ok_2xx + summary.non_2xx;
+  const cpu = before === null || after === null || answered === 0 ? null : ((after - before) * 1000) / answered;
+  return { ...summary, server_cpu_us_per_request: cpu };
+};
+
+const meanCpu = (runs: readonly LoadSummary[]): number | null => {
+  const values = runs
+    .map((run) => run.server_cpu_us_per_request)
+    .filter((cpu): cpu is number => typeof cpu === 'number');
+  return values.length === 0 ? null : values.reduce((sum, cpu) => sum + cpu, 0) / values.length;
+};
+
+/** A 404 means this lab does not have the route (yet); a 5xx usually names what is missing. */
+const probe = async (url: string): Promise<string | null> => {
+  let answer: JsonAnswer<{ message?: unknown }>;
+  try {
+    answer = await requestJson<{ message?: unknown }>(url);
+  } catch (error) {
+    return `did not answer (${error instanceof Error ? error.message : String(error)})`;
+  }
+  const { status, body } = answer;
+  if (status >= 200 && status < 300) return null;
+  const said = typeof body.message === 'string' ? `: ${body.message}` : '';
+  return status === 404 ? 'answers 404 in this lab (route not there yet)' : `answers ${status}${said}`;
+};
+
+/** Ask for every path on fresh connections until each worker has answered it (so each has cached it). */
+const warmEveryWorker = async (context: MeasureContext, paths: readonly string[]): Promise<void> => {
+  for (const path of paths) {
+    const seen = new Set<number>();
+    for (
+      let attempt = 0;
+      attempt < context.labWorkerPids.length * 8 && seen.size < context.labWorkerPids.length;
+      attempt += 1
+    ) {
+      const { headers } = await requestJson(`${context.labUrl}${path}`);
+      const pid = Number(headers['x-worker-pid']);
+      if (Number.isInteger(pid)) seen.add(pid);
+    }
+  }
+};
+
+/** Send exactly N requests and compare how far the counter moved with the 2xx answers. */
+export const checkExact = async (
+  context: Pick<MeasureContext, 'load' | 'labUrl' | 'connections'>,
+  route: BenchRoute,
+): Promise<ExactCheck> => {
+  const counter = route.counter ?? '';
+  const requests = exactRequests(context.connections);
+  const before = await readCount(context.labUrl, counter, 'before');
+  const load = await context.load({
+    baseUrl: context.labUrl,
+    paths: route.requestPaths,
+    connections: context.connections,
+    amount: requests,
+  });
+  const counted = (await readCount(context.labUrl, counter, 'after')) - before;
+  return { requests, ok_2xx: load.ok_2xx, counted, exact: counted === load.ok_2xx };
+};
+
+export const unavailable = (route: BenchRoute, reason: string): RouteResult => ({
+  route: route.path,
+  kind: route.kind,
+  available: false,
+  reason,
+  requests_per_s: null,
+  latency_p50_ms: null,
+  latency_p99_ms: null,
+  baseline_requests_per_s: null,
+  ratio: null,
+  spread: null,
+  cpu_us_per_request: null,
+  baseline_cpu_us_per_request: null,
+  non_2xx: 0,
+  errors: 0,
+  exact: null,
+  runs: { baseline: [], lab: [] },
+});
+
+export const measureRoute = async (context: MeasureContext, route: BenchRoute): Promise<RouteResult> => {
+  const reason = await probe(`${context.labUrl}${route.requestPaths[0]}`);
+  if (reason !== null) return unavailable(route, reason);
+  if (route.kind === 'user') await warmEveryWorker(context, route.requestPaths);
+
+  const common = { connections: context.connections, durationS: context.durationS };
+  const baseline: LoadSummary[] = [];
+  const lab: LoadSummary[] = [];
+  // A B A B: a slow patch on a shared machine hits both sides, not one.
+  for (let round = 0; round < 2; round += 1) {
+    context.signal.throwIfAborted();
+    baseline.push(
+      await measureWithCpu(context.load, context.baselinePids, {
+        ...common,
+        baseUrl: context.baselineUrl,
+        paths: ['/counter'],
+      }),
+    );
+    context.signal.throwIfAborted();
+    lab.push(
+      await measureWithCpu(context.load, context.labPids, {
+        ...common,
+        baseUrl: context.labUrl,
+        paths: route.requestPaths,
+      }),
+    );
+  }
+  context.signal.throwIfAborted();
+  const exact = route.kind === 'counter' ? await checkExact(context, route) : null;
+
+  const bestLab = best(lab);
+  const bestBaseline = best(baseline);
+  return {
+    route: route.path,
+    kind: route.kind,
+    available: true,
+    reason: null,
+    requests_per_s: bestLab.requests_per_s,
+    latency_p50_ms: bestLab.latency_p50_ms,
+    latency_p99_ms: bestLab.latency_p99_ms,
+    baseline_requests_per_s: bestBaseline.requests_per_s,
+    ratio: bestBaseline.requests_per_s > 0 ? bestLab.requests_per_s / bestBaseline.requests_per_s : null,
+    spread: Math.max(spread(lab), spread(baseline)),
+    cpu_us_per_request: meanCpu(lab),
+    baseline_cpu_us_per_request: meanCpu(baseline),
+    non_2xx: lab.reduce((sum, run) => sum + run.non_2xx, 0),
+    errors: lab.reduce((sum, run) => sum + run.errors, 0),
+    exact,
+    runs: { baseline, lab },
+  };
+};

@@ -1,0 +1,86 @@
+// `npm run demo`: the guided lessons, each on clusters it starts itself on free ports, with figures
+// measured live. --list, --lesson N, --workers N.
+import { parseFlags, parseIntegerValue } from '../../src/config-parsers.js';
+import { isolationLessons, type Lesson } from './lessons-isolation.js';
+import { sharingLessons } from './lessons-sharing.js';
+import { openStage } from './stage.js';
+
+export const LESSONS: readonly Lesson[] = [...isolationLessons, ...sharingLessons];
+
+export interface DemoArgs {
+  help: boolean;
+  list: boolean;
+  lessons: readonly Lesson[];
+  workers: number;
+}
+
+export const demoHelpText = (): string =>
+  [
+    'Guided lessons on process isolation, each measured live on clusters the demo starts and stops.',
+    '',
+    'Usage: npm run demo -- [--list] [--lesson N] [--workers N]',
+    '',
+    '  --list         list the lessons',
+    `  --lesson <n>   run one lesson (1-${LESSONS.length}); default: all of them`,
+    '  --workers <n>  workers per cluster, 2-16 (default 4)',
+    '  -h, --help     show this help',
+    '',
+    'Redis lessons use REDIS_URL, or a private redis-server when one is on PATH.',
+  ].join('\n');
+
+const integer = (raw: string, flag: string, min: number, max: number): number =>
+  parseIntegerValue(raw, `\`${flag}\``, min, max);
+
+export const parseDemoArgs = (argv: readonly string[]): DemoArgs => {
+  const { values } = parseFlags(argv, {
+    help: { type: 'boolean', short: 'h' },
+    list: { type: 'boolean' },
+    lesson: { type: 'string' },
+    workers: { type: 'string' },
+  });
+  const lesson = typeof values.lesson === 'string' ? integer(values.lesson, '--lesson', 1, LESSONS.length) : null;
+  return {
+    help: values.help === true,
+    list: values.list === true,
+    lessons: LESSONS.filter((candidate) => lesson === null || candidate.number === lesson),
+    workers: typeof values.workers === 'string' ? integer(values.workers, '--workers', 2, 16) : 4,
+  };
+};
+
+export const listLessons = (): string => LESSONS.map((lesson) => `${lesson.number}. ${lesson.title}`).join('\n');
+
+/** Run the chosen lessons; resolves to the exit code (1 if a lesson failed). */
+export const runDemo = async (args: DemoArgs, signal: AbortSignal): Promise<number> => {
+  const out = (line = ''): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  const started = performance.now();
+  const stage = await openStage({ workers: args.workers, env: process.env });
+  const onAbort = (): void => stage.killAll();
+  signal.addEventListener('abort', onAbort);
+  let failed = 0;
+  try {
+    out(`cluster-state-lab demo: ${args.lessons.length} lesson(s), ${args.workers} workers per cluster.`);
+    out(stage.redisNote);
+    for (const lesson of args.lessons) {
+      if (signal.aborted) break;
+      out();
+      out(`── Lesson ${lesson.number}. ${lesson.title}`);
+      const lessonStarted = performance.now();
+      stage.begin(lesson.number);
+      try {
+        await lesson.run(stage, out);
+        out(`   (${((performance.now() - lessonStarted) / 1000).toFixed(1)} s)`);
+      } catch (error) {
+        failed += 1;
+        out(`Lesson ${lesson.number} could not finish: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await stage.close();
+  }
+  out();
+  out(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s; every process the demo started is stopped.`);
+  return failed > 0 ? 1 : 0;
+};
