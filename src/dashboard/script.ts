@@ -33,12 +33,13 @@ const bar = (cls, label, value, scale, attrs) => {
 // Per-worker strategies (local, unsafe): each bar is that worker's own count. Shared ones (ipc, file,
 // redis, …): each bar is the worker's share of the increments, next to the one shared value.
 const counterCard = (name, data) => {
-  const shared = Object.prototype.hasOwnProperty.call(data.shared_counters || {}, name);
+  const view = (data.strategies || {})[name] || { scope: 'worker' };
+  const shared = view.scope !== 'worker';
   const values = data.workers.map((w) => ((shared ? w.increments : w.counters) || {})[name] ?? null);
   const sum = values.reduce((a, v) => a + (v || 0), 0);
   const largest = Math.max(0, ...values.map((v) => v || 0));
   const made = (data.totals.increments || {})[name] || 0;
-  const one = shared ? data.shared_counters[name] : sum;
+  const one = shared ? view.value : sum;
   const scale = Math.max(sum, one || 0, 1);
   const rows = data.workers.map((w, i) =>
     bar(colour(w.id), 'w' + w.id, values[i], scale, {
@@ -67,7 +68,7 @@ const counterCard = (name, data) => {
       (one > sum ? ' (the rest came from workers that have exited, or an earlier run).' : '.');
   }
   return el('section', { class: 'card', 'data-card': name },
-    el('h2', {}, el('span', {}, name), el('span', { class: 'kind ' + (shared ? 'shared' : 'own') }, shared ? 'shared' : 'per worker'),
+    el('h2', {}, el('span', {}, name), el('span', { class: 'kind ' + (shared ? 'shared' : 'own') }, shared ? 'shared by the ' + view.scope : 'per worker'),
       el('code', {}, '/counter/' + name)),
     ...rows, el('p', { class: 'lesson' + (bad ? ' bad' : '') }, lesson));
 };
@@ -108,7 +109,7 @@ const workerTable = (data) => {
 const tile = (label, value, stat) => el('div', { class: 'tile' }, el('span', {}, label), el('b', { 'data-stat': stat }, value));
 
 const render = (data) => {
-  const names = keysOf([...data.workers.flatMap((w) => [w.counters, w.increments]), data.shared_counters]);
+  const names = Object.keys(data.strategies || {});
   const state = data.workers[0] ? data.workers[0].state : '?';
   const upS = Math.max(0, Math.round((Date.now() - Date.parse(data.started_at)) / 1000));
   $('tiles').replaceChildren(tile('live workers', data.workers.length, 'workers'), tile('restarts', data.restarts, 'restarts'),
