@@ -142,22 +142,22 @@ export const runPrimary = ({
       shutdown: tellShutdown,
     });
 
-    /** The banner for people (stdout) and the ready event for tools (a log line with `event: ready`). */
+    /** The banner for people (stdout), then the ready event for tools (a log line with `event: ready`). */
     const announce = (url: string, readyMs: number): void => {
       const workers = pool.live().map(identify);
       const redis = resources.redisView();
-      log.info(`ready: ${workers.length} worker(s) on ${url}`, {
-        event: 'ready',
-        url,
-        ready_ms: Math.round(readyMs),
-        workers: workers.map(({ id, pid }) => ({ id, pid })),
-        redis: { origin: resources.redisOrigin, url: redis.url },
-      });
       // The banner's shared state is read once (a file and maybe Redis); it never rejects.
       void shared.read().then((values) => {
         out.write(
           `${formatBanner({ config, url, workers, readyMs, shared: values, redis, redisOrigin: resources.redisOrigin })}\n`,
         );
+        log.info(`ready: ${workers.length} worker(s) on ${url}`, {
+          event: 'ready',
+          url,
+          ready_ms: Math.round(readyMs),
+          workers: workers.map(({ id, pid }) => ({ id, pid })),
+          redis: { origin: resources.redisOrigin, url: redis.url },
+        });
       });
     };
 
