@@ -5,6 +5,7 @@
 // worker: when it dies it is restarted on the same port with the same password and directory (its
 // append-only file brings the data back); one that keeps dying is given up on, and said so.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,12 @@ const stopOrphan = async (dir: string, previous: OwnerRecord | null, log: Logger
   const pid = Number((await readFile(join(dir, 'server.pid'), 'utf8').catch(() => '')).trim());
   const found = Number.isInteger(pid) && pid > 0 && (await isRunning(pid)) && (await isRedisOf(pid, dir));
   const owner = previous === null ? 'an earlier cluster' : `a cluster whose primary (pid ${previous.pid}) is gone`;
+  if (!found && Number.isInteger(pid) && pid > 0 && (await isRunning(pid)) && !existsSync('/proc')) {
+    log.warn(
+      `took over ${dir} from ${owner}; without /proc it cannot tell whether pid ${pid} is its redis-server: stop it yourself if it is`,
+    );
+    return;
+  }
   if (!found) {
     if (previous !== null) log.warn(`took over ${dir} from ${owner}; no redis-server of it was left running`);
     return;
