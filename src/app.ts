@@ -27,6 +27,11 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_LOCK_TIMEOUT: 503,
   E_REDIS_DOWN: 503,
   E_REDIS_DISABLED: 503,
+  E_REDIS_OOM: 503,
+  // Redis answered, with an error (a wrong type under a lab key): an upstream's error, not ours.
+  E_REDIS_REPLY: 502,
+  // The count exists, but past 2^53 − 1 a JSON number would round it: refused, not served wrong.
+  E_COUNTER_OVERFLOW: 409,
   E_CORRUPT_STATE: 500,
 };
 

@@ -4,7 +4,7 @@
 // never sit in an environment any process of the same user can read (/proc/<pid>/environ).
 import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { helpText, loadConfig } from './config.js';
+import { helpText, loadConfig, SECRET_ENV } from './config.js';
 import { createLogger } from './log.js';
 import { runMain } from './run-main.js';
 
@@ -25,12 +25,15 @@ const runWorkerSide = async (): Promise<number> => {
 };
 
 const runPrimarySide = async (): Promise<number> => {
-  const { help, config } = loadConfig(process.argv.slice(2));
+  const { help, config, warnings } = loadConfig(process.argv.slice(2));
   if (help) {
     process.stdout.write(`${helpText()}\n`);
     return 0;
   }
+  // Read once, now out of the environment every child (workers, redis-server) would inherit.
+  for (const name of SECRET_ENV) delete process.env[name];
   const log = createLogger('primary', config.logFormat);
+  for (const warning of warnings) log.warn(warning);
   const [{ prepareResources }, { runPrimary }] = await Promise.all([
     import('./primary/resources.js'),
     import('./primary/run-primary.js'),

@@ -2,6 +2,7 @@
 // environment variable, its default, how its value is checked, and its --help line. Parsing, the
 // environment, defaults, validation and --help all come from the table; the README's option table
 // is checked against it by a test. Flags beat environment variables beat defaults.
+import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
@@ -15,7 +16,8 @@ import {
   parsePrefix,
   parseRedisUrl,
 } from './config-parsers.js';
-import { AppError } from './errors.js';
+import { AppError, echo } from './errors.js';
+import { redisUrlHasSecret } from './redis/url.js';
 
 export { decodeCacheKey };
 
@@ -54,6 +56,11 @@ export interface Config {
   redisPrefix: string;
   /** SETEX seconds of the Redis cache. @default 600 */
   redisTtlS: number;
+  /**
+   * maxmemory of the private redis-server, in MiB, with maxmemory-policy volatile-lru: only keys with
+   * a TTL (the cache's) are evicted, never the counters. A --redis-url server keeps its own. @default 64
+   */
+  redisMaxMemoryMb: number;
   /** Where the file counter (and a private redis-server's files) live, made absolute. @default './.data' */
   dataDir: string;
   /**
@@ -84,6 +91,7 @@ export const defaultConfig = (): Config => ({
   redisUrl: null,
   redisPrefix: '',
   redisTtlS: 600,
+  redisMaxMemoryMb: 64,
   dataDir: resolve('.data'),
   keepAlive: true,
   adminToken: null,
@@ -110,6 +118,13 @@ export interface ValueOption<K extends keyof Config> extends OptionBase<K> {
   env?: string;
   /** Check and convert; `source` names where the value came from (`--port`, `PORT`) for the error. */
   parse(raw: string, source: string): Config[K];
+  /**
+   * The value is a secret (true), or is one when this says so (a Redis URL with a password): given
+   * as a flag, `ps` shows it to every local user, so it draws a warning naming the safer ways.
+   */
+  secret?: true | ((raw: string) => boolean);
+  /** The value is a path: the setting is the file's content (without its trailing newline). */
+  readsFile?: true;
 }
 
 /** A switch: present or not (`--no-keep-alive`). */
@@ -139,9 +154,58 @@ const integer = <K extends { [P in keyof Config]: Config[P] extends number ? P :
   parse: (raw, source) => parseIntegerValue(raw, source, min, max) as Config[K],
 });
 
+/** `--<flag>-file <path>` (and `<ENV>_FILE`) for a secret option: the same setting, read from a file. */
+const fromFile = <K extends keyof Config>(option: ValueOption<K>): ValueOption<K> => ({
+  kind: 'value',
+  key: option.key,
+  flag: `${option.flag}-file`,
+  arg: '<path>',
+  env: option.env === undefined ? undefined : `${option.env}_FILE`,
+  shownDefault: 'none',
+  help: `--${option.flag} read from this file, kept out of ps (one line; mode 600)`,
+  parse: option.parse,
+  readsFile: true,
+});
+
 const nonEmpty = (what: string) => (raw: string, source: string) => {
   if (raw.trim() === '') throw new AppError('E_CONFIG', `Expected ${source} to be ${what}, got \`\`.`);
   return raw;
+};
+
+const REDIS_URL_OPTION: ValueOption<'redisUrl'> = {
+  kind: 'value',
+  key: 'redisUrl',
+  flag: 'redis-url',
+  arg: '<url>',
+  env: 'REDIS_URL',
+  shownDefault: 'none',
+  help: 'Redis to use; with none, a private redis-server from PATH',
+  parse: parseRedisUrl,
+  secret: redisUrlHasSecret,
+};
+
+const ADMIN_TOKEN_OPTION: ValueOption<'adminToken'> = {
+  kind: 'value',
+  key: 'adminToken',
+  flag: 'admin-token',
+  arg: '<token>',
+  env: 'ADMIN_TOKEN',
+  shownDefault: 'none',
+  help: 'turn on POST /admin/crash|reset|reload for this bearer token (16+ characters)',
+  parse: parseAdminToken,
+  secret: true,
+};
+
+const CACHE_KEY_OPTION: ValueOption<'cacheKey'> = {
+  kind: 'value',
+  key: 'cacheKey',
+  flag: 'cache-key',
+  arg: '<key>',
+  env: 'CACHE_KEY',
+  shownDefault: 'none',
+  help: 'encrypt Redis cache values with AES-256-GCM; 32 bytes, hex or base64',
+  parse: parseCacheKey,
+  secret: true,
 };
 
 /** Every option of the lab, in --help order. */
@@ -167,16 +231,8 @@ export const OPTIONS: readonly Option[] = [
     help: `what /counter uses: ${STATES.join(', ')} (redis also moves /user/:id to Redis)`,
     parse: (raw, source) => parseChoice(raw, source, STATES),
   },
-  {
-    kind: 'value',
-    key: 'redisUrl',
-    flag: 'redis-url',
-    arg: '<url>',
-    env: 'REDIS_URL',
-    shownDefault: 'none',
-    help: 'Redis to use; with none, a private redis-server from PATH',
-    parse: parseRedisUrl,
-  },
+  REDIS_URL_OPTION,
+  fromFile(REDIS_URL_OPTION),
   {
     kind: 'value',
     key: 'redisPrefix',
@@ -187,6 +243,13 @@ export const OPTIONS: readonly Option[] = [
     parse: parsePrefix,
   },
   integer('redisTtlS', 'redis-ttl-s', 1, 2_592_000, 'SETEX seconds of the Redis cache'),
+  integer(
+    'redisMaxMemoryMb',
+    'redis-max-memory-mb',
+    1,
+    1_048_576,
+    "maxmemory of a private redis-server (MiB); only the cache's keys (with a TTL) are evicted",
+  ),
   {
     kind: 'value',
     key: 'dataDir',
@@ -209,26 +272,10 @@ export const OPTIONS: readonly Option[] = [
     shownDefault: 'off',
     help: 'close every connection after its answer, so browser refreshes spread over workers',
   },
-  {
-    kind: 'value',
-    key: 'adminToken',
-    flag: 'admin-token',
-    arg: '<token>',
-    env: 'ADMIN_TOKEN',
-    shownDefault: 'none',
-    help: 'turn on POST /admin/crash|reset|reload for this bearer token (16+ characters)',
-    parse: parseAdminToken,
-  },
-  {
-    kind: 'value',
-    key: 'cacheKey',
-    flag: 'cache-key',
-    arg: '<key>',
-    env: 'CACHE_KEY',
-    shownDefault: 'none',
-    help: 'encrypt Redis cache values with AES-256-GCM; 32 bytes, hex or base64',
-    parse: parseCacheKey,
-  },
+  ADMIN_TOKEN_OPTION,
+  fromFile(ADMIN_TOKEN_OPTION),
+  CACHE_KEY_OPTION,
+  fromFile(CACHE_KEY_OPTION),
   integer('mapCacheLimit', 'map-cache-limit', 1, 10_000_000, 'safety cap of the otherwise unbounded Map cache'),
   {
     kind: 'value',
@@ -244,6 +291,8 @@ export const OPTIONS: readonly Option[] = [
 export interface ParsedArgs {
   help: boolean;
   config: Config;
+  /** Lines to log once a logger exists: a secret on the command line, a secret file others can read. */
+  warnings: string[];
 }
 
 const parseArgsOptions = (): NonNullable<ParseArgsConfig['options']> => ({
@@ -258,26 +307,97 @@ const apply = <K extends keyof Config>(config: Config, key: K, value: Config[K])
   config[key] = value;
 };
 
-/** Flags beat environment variables beat defaults; every value is validated here, once. */
+/** A secret file's content, without its trailing newline; a warning when other users can read it. */
+const readSecretFile = (path: string, source: string, warnings: string[]): string => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new AppError(
+      'E_CONFIG',
+      `Cannot read ${source} ${echo(path, 200)} (${code}); give a file this user can read.`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o044) !== 0) {
+    warnings.push(
+      `${source} ${echo(path, 200)} is readable by other users (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 it.`,
+    );
+  }
+  return text.replace(/[\r\n]+$/, '');
+};
+
+const isSecretValue = (option: ValueOption<keyof Config>, raw: string): boolean =>
+  option.secret === true || (typeof option.secret === 'function' && option.secret(raw));
+
+/** Where else a secret option can come from, for the warning about it being on the command line. */
+const saferWays = (option: ValueOption<keyof Config>): string =>
+  [
+    option.env,
+    ...OPTIONS.filter((other) => other.kind === 'value' && other.readsFile && other.key === option.key).map(
+      (other) => `--${other.flag}`,
+    ),
+  ]
+    .filter((way) => way !== undefined)
+    .join(' or ');
+
+/**
+ * Flags beat environment variables beat defaults; every value is validated here, once. Two options
+ * may set one setting (`--admin-token`, `--admin-token-file`): any flag of them beats any variable,
+ * and two flags (or two variables) for one setting are refused.
+ */
 export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs => {
   // No option is `multiple`, so every value is one string or one boolean.
   const values = parseFlags(argv, parseArgsOptions()).values as Record<string, string | boolean | undefined>;
   const config = defaultConfig();
+  const warnings: string[] = [];
+  const read = (option: ValueOption<keyof Config>, raw: string, source: string) =>
+    option.parse(option.readsFile ? readSecretFile(raw, source, warnings) : raw, source);
+  const setBy = new Map<keyof Config, string>();
+  const claim = (key: keyof Config, source: string): void => {
+    const other = setBy.get(key);
+    if (other !== undefined) throw new AppError('E_CONFIG', `Give only one of ${other}, ${source}.`);
+    setBy.set(key, source);
+  };
+
   for (const option of OPTIONS) {
     const given = values[option.flag];
     if (option.kind === 'switch') {
       if (given === true) apply(config, option.key, option.value);
       continue;
     }
-    const fromEnv = option.env === undefined ? undefined : env[option.env];
-    if (typeof given === 'string') {
-      apply(config, option.key, option.parse(given, `\`--${option.flag}\``));
-    } else if (fromEnv !== undefined && fromEnv !== '' && option.env !== undefined) {
-      apply(config, option.key, option.parse(fromEnv, `\`${option.env}\``));
+    if (typeof given !== 'string') continue;
+    const source = `\`--${option.flag}\``;
+    claim(option.key, source);
+    apply(config, option.key, read(option, given, source));
+    if (!option.readsFile && isSecretValue(option, given)) {
+      warnings.push(
+        `${source} on the command line is visible to every local user (ps, /proc/<pid>/cmdline); use ${saferWays(option)} instead.`,
+      );
     }
   }
-  return { help: values.help === true, config };
+  const byFlag = new Set(setBy.keys());
+  for (const option of OPTIONS) {
+    if (option.kind !== 'value' || option.env === undefined || byFlag.has(option.key)) continue;
+    const fromEnv = env[option.env];
+    if (fromEnv === undefined || fromEnv === '') continue;
+    const source = `\`${option.env}\``;
+    claim(option.key, source);
+    apply(config, option.key, read(option, fromEnv, source));
+  }
+  return { help: values.help === true, config, warnings };
 };
+
+/** The environment variables that may carry a secret (or a secret's path): the primary drops them before it forks. */
+export const SECRET_ENV: readonly string[] = OPTIONS.flatMap((option) =>
+  option.kind === 'value' && (option.secret !== undefined || option.readsFile) && option.env !== undefined
+    ? [option.env]
+    : [],
+);
 
 /** The flag as --help and the README write it: `--port <n>`, `--no-keep-alive`. */
 export const flagLabel = (option: Option): string =>

@@ -10,7 +10,10 @@ export type ErrorCode =
   | 'E_LOCK_TIMEOUT'
   | 'E_CORRUPT_STATE'
   | 'E_REDIS_DOWN'
-  | 'E_REDIS_DISABLED';
+  | 'E_REDIS_DISABLED'
+  | 'E_REDIS_OOM'
+  | 'E_REDIS_REPLY'
+  | 'E_COUNTER_OVERFLOW';
 
 /** The one error class of the lab: `code` decides the exit code in the CLI and the status in the app. */
 export class AppError extends Error {

@@ -1,4 +1,5 @@
 import { isAppError } from '../errors.js';
+import { REDIS_FAILURES } from '../redis/client.js';
 import type { Database, User } from './database.js';
 
 export const CACHE_NAMES = ['map', 'lru', 'ttl', 'redis'] as const;
@@ -43,7 +44,8 @@ export interface Lookup {
   bypassed: boolean;
 }
 
-const isCacheDown = (error: unknown): boolean => isAppError(error) && error.code === 'E_REDIS_DOWN';
+/** Redis down, full or answering an error: the cache is skipped, the database answers. */
+const isCacheDown = (error: unknown): boolean => isAppError(error) && REDIS_FAILURES.has(error.code);
 
 /**
  * Cache-aside, as in the reference: a hit answers from the cache, a miss asks the database and fills

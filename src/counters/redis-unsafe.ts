@@ -1,9 +1,8 @@
 // Shared is not the same as atomic: GET, await, SET on the same Redis key. Every worker reads the
 // same value during the others' awaits and writes it back plus one, so increments are lost across
 // workers, exactly as the in-memory unsafe counter loses them inside one.
-import { withRedis } from '../redis/client.js';
 import { sleep } from '../sleep.js';
-import { redisStorage } from './redis.js';
+import { counterOverflow, exactCount, MAX_REDIS_COUNT, redisStorage } from './redis.js';
 import { type CounterStrategy, lastSeen } from './strategy.js';
 
 export const redisUnsafeCounterKey = (prefix: string): string => `${prefix}counter:unsafe`;
@@ -21,8 +20,9 @@ export const redisUnsafeStrategy: CounterStrategy = {
       name: 'redis-unsafe',
       increment: async () =>
         seen.record(
-          await withRedis(redis, async (client) => {
+          await exactCount(redis, key, async (client) => {
             const read = Number((await client.get(key)) ?? 0);
+            if (!(read < MAX_REDIS_COUNT)) throw counterOverflow(key);
             await sleep(config.ioDelayMs);
             await client.set(key, String(read + 1));
             return read + 1;

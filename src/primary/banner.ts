@@ -12,7 +12,16 @@ export interface BannerOptions {
   shared: Record<string, number | null>;
   redis: { url: string | null; up: boolean };
   redisOrigin: RedisOrigin;
+  /** The private redis-server's port and password file, when the primary started one. @default null */
+  privateRedis?: { port: number; passwordFile: string } | null;
 }
+
+/** A path as one shell word, whatever it holds. */
+const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/** How to reach the private Redis by hand: the password goes through the environment, never argv (ps). */
+export const redisCliCommand = ({ port, passwordFile }: { port: number; passwordFile: string }): string =>
+  `REDISCLI_AUTH="$(cat ${shellQuote(passwordFile)})" redis-cli -p ${port}`;
 
 const describeRedis = (redis: BannerOptions['redis'], origin: RedisOrigin): string => {
   if (redis.url === null) return 'not configured (the Redis routes answer 503; see --help for --redis-url)';
@@ -45,6 +54,7 @@ export const formatBanner = ({
   shared,
   redis,
   redisOrigin,
+  privateRedis = null,
 }: BannerOptions): string => {
   const plural = workers.length === 1 ? '' : 's';
   const port = Number(new URL(boundUrl).port);
@@ -57,6 +67,7 @@ export const formatBanner = ({
     `cluster-state-lab: ${workers.length} worker${plural} listening on ${boundUrl} (state: ${config.state}), ready in ${Math.round(readyMs)} ms`,
     ...workers.map((worker) => `  worker ${worker.id}  pid ${worker.pid}`),
     `  redis     ${describeRedis(redis, redisOrigin)}`,
+    ...(privateRedis === null ? [] : [`  redis-cli ${redisCliCommand(privateRedis)}`]),
     `  data dir  ${config.dataDir} (file counter: ${fileCount ?? 'unreadable, see /counter/file'})`,
     '',
     'Try:',

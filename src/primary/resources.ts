@@ -1,16 +1,16 @@
 // What the primary sets up before it forks and tears down after the last worker exits: the data
 // dir, and Redis — the user's (--redis-url), a private redis-server it starts, or none at all.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import lockfile from 'proper-lockfile';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { connectRedis, createRedisClient, isRedisUp, REDIS_DISABLED_HINT, redactRedisUrl } from '../redis/client.js';
-import { findRedisServer, type RedisServer, startRedisServer } from '../redis/server.js';
-import { sleep } from '../sleep.js';
+import { connectRedis, createRedisClient, isRedisUp, REDIS_DISABLED_HINT } from '../redis/client.js';
+import { findRedisServer } from '../redis/server.js';
+import { redactRedisUrl } from '../redis/url.js';
+import { type PrivateRedis, startPrivateRedis } from './private-redis.js';
 
 export type RedisOrigin = 'url' | 'private' | 'none';
 
@@ -20,6 +20,8 @@ export interface PrimaryResources {
   /** The primary's own connection, for /cluster's shared counters and the banner. */
   redis: Redis | null;
   redisOrigin: RedisOrigin;
+  /** The private redis-server, when the primary started one: its port and password file (for redis-cli). */
+  privateRedis: Pick<PrivateRedis, 'port' | 'passwordFile' | 'pid'> | null;
   /** Redis as /cluster and the banner show it: the URL without its password, and whether it answers. */
   redisView(): { url: string | null; up: boolean };
   close(): Promise<void>;
@@ -28,7 +30,8 @@ export interface PrimaryResources {
 const ensureDataDir = async (dir: string): Promise<void> => {
   const probe = join(dir, `.write-test-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await mkdir(dir, { recursive: true });
+    // Created for this user alone: a private Redis keeps its password and data in it.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     await writeFile(probe, 'ok');
     await rm(probe);
   } catch (error) {
@@ -39,65 +42,20 @@ const ensureDataDir = async (dir: string): Promise<void> => {
   }
 };
 
-/** A private redis-server left behind by a primary that was SIGKILLed: we hold the dir's lock now, so it is an orphan. */
-const stopOrphan = async (pidFile: string, log: Logger): Promise<void> => {
-  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!cmdline.includes('redis-server')) return;
-  log.warn(`stopping redis-server pid ${pid} left behind by an earlier cluster`);
-  process.kill(pid, 'SIGTERM');
-  for (let wait = 0; wait < 100 && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')) !== ''; wait += 1) {
-    await sleep(50);
-  }
-};
-
-const startPrivateRedis = async (config: Config, log: Logger) => {
-  const dir = join(config.dataDir, 'redis');
-  await mkdir(dir, { recursive: true });
-  let releaseDir: () => Promise<void>;
-  try {
-    releaseDir = await lockfile.lock(dir, { stale: 10_000, realpath: false, onCompromised: () => {} });
-  } catch (error) {
-    throw new AppError(
-      'E_DATA_DIR',
-      `Another cluster runs its private redis-server in ${dir}; share it with --redis-url, or use another --data-dir.`,
-      { cause: error },
-    );
-  }
-  const pidFile = join(dir, 'server.pid');
-  try {
-    await stopOrphan(pidFile, log);
-    const server = await startRedisServer({ dir });
-    await writeFile(pidFile, `${server.pid}\n`);
-    return {
-      server,
-      release: async () => {
-        await server.stop();
-        await rm(pidFile, { force: true });
-        await releaseDir().catch(() => {});
-      },
-    };
-  } catch (error) {
-    await releaseDir().catch(() => {});
-    throw error;
-  }
-};
-
 export const prepareResources = async (config: Config, log: Logger): Promise<PrimaryResources> => {
   await ensureDataDir(config.dataDir);
 
   let origin: RedisOrigin = 'none';
   let url = config.redisUrl;
-  let privateRedis: { server: RedisServer; release: () => Promise<void> } | null = null;
+  let privateRedis: PrivateRedis | null = null;
   if (url !== null) {
     origin = 'url';
   } else if ((await findRedisServer()) !== null) {
-    privateRedis = await startPrivateRedis(config, log);
-    url = privateRedis.server.url;
+    privateRedis = await startPrivateRedis({ dataDir: config.dataDir, maxMemoryMb: config.redisMaxMemoryMb, log });
+    url = privateRedis.url;
     origin = 'private';
     log.info(
-      `started a private redis-server (pid ${privateRedis.server.pid}) on ${url}, data in ${config.dataDir}/redis`,
+      `started a private redis-server (pid ${privateRedis.pid()}) on ${redactRedisUrl(url)}, data in ${privateRedis.dir}, password in ${privateRedis.passwordFile}, at most ${config.redisMaxMemoryMb} MB`,
     );
   } else if (config.state === 'redis') {
     throw new AppError('E_CONFIG', `\`--state redis\` needs Redis. ${REDIS_DISABLED_HINT}`);
@@ -112,7 +70,7 @@ export const prepareResources = async (config: Config, log: Logger): Promise<Pri
     redis.on('error', () => {});
     if (!(await connectRedis(redis))) {
       redis.disconnect();
-      await privateRedis?.release();
+      await privateRedis?.stop();
       throw new AppError(
         'E_REDIS_DOWN',
         `Cannot reach Redis at ${redactRedisUrl(url)}; is it running? (see --redis-url)`,
@@ -120,19 +78,32 @@ export const prepareResources = async (config: Config, log: Logger): Promise<Pri
     }
   }
 
+  if (redis !== null && origin === 'url') await warnAboutEviction(redis, url ?? '', log);
   const redactedUrl = url === null ? null : redactRedisUrl(url);
 
   return {
     config: { ...config, redisUrl: url },
     redis,
     redisOrigin: origin,
+    privateRedis,
     redisView: () => ({ url: redactedUrl, up: isRedisUp(redis) }),
     async close() {
       redis?.disconnect();
-      if (privateRedis !== null) {
-        await privateRedis.release();
-        log.info(`stopped the private redis-server (pid ${privateRedis.server.pid})`);
-      }
+      await privateRedis?.stop();
     },
   };
+};
+
+/**
+ * A user's Redis is theirs to configure, but one that may evict any key when full can evict the
+ * counters: say so once. (INFO may be refused by a managed Redis: then there is nothing to say.)
+ */
+const warnAboutEviction = async (redis: Redis, url: string, log: Logger): Promise<void> => {
+  const info = await redis.info('memory').catch(() => '');
+  const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+  if (policy?.startsWith('allkeys')) {
+    log.warn(
+      `Redis at ${redactRedisUrl(url)} evicts any key when it is full (maxmemory-policy ${policy}): it may evict the counters. volatile-lru evicts only keys with a TTL (the cache's).`,
+    );
+  }
 };

@@ -149,7 +149,7 @@ export const runPrimary = ({
       // The banner's shared state is read once (a file and maybe Redis); it never rejects.
       void shared.read().then((values) => {
         out.write(
-          `${formatBanner({ config, url, workers, readyMs, shared: values, redis, redisOrigin: resources.redisOrigin })}\n`,
+          `${formatBanner({ config, url, workers, readyMs, shared: values, redis, redisOrigin: resources.redisOrigin, privateRedis: resources.privateRedis })}\n`,
         );
         log.info(`ready: ${workers.length} worker(s) on ${url}`, {
           event: 'ready',

@@ -1,8 +1,10 @@
 // One ioredis client per process, tuned to fail fast: no offline queue and no retries per command,
 // so a request never waits on a Redis that is gone (it gets a 503 or a cache bypass at once), while
 // the connection keeps reconnecting in the background and the routes recover by themselves.
-import { Redis } from 'ioredis';
-import { AppError } from '../errors.js';
+import { Redis, ReplyError } from 'ioredis';
+import { AppError, isAppError } from '../errors.js';
+
+export { redactRedisUrl } from './url.js';
 
 /** Bound on any one command, for a Redis that is up but not answering (stopped, overloaded). */
 export const REDIS_COMMAND_TIMEOUT_MS = 1000;
@@ -45,37 +47,51 @@ export const connectRedis = async (client: Redis, timeoutMs = REDIS_CONNECT_TIME
 
 export const isRedisUp = (client: Redis | null): boolean => client?.status === 'ready';
 
-/** A Redis URL fit for a banner or a log: the password replaced by ***. */
-export const redactRedisUrl = (url: string): string => {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '(unparseable URL)';
+/**
+ * What a failed command means for the routes. Redis answered with an error (ioredis's ReplyError:
+ * the server is there, it refused): out of memory, a counter overflow, a wrong type. Anything else —
+ * a closed connection, no connection, a timeout — is Redis not answering, a 503 that heals by itself.
+ */
+const describeFailure = (error: unknown): AppError => {
+  if (isAppError(error)) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof ReplyError) {
+    if (detail.startsWith('OOM')) {
+      return new AppError(
+        'E_REDIS_OOM',
+        `Redis is full and refused the write (${detail}). A private redis-server is bounded by --redis-max-memory-mb: raise it, or free keys that have no TTL.`,
+        { cause: error },
+      );
+    }
+    if (detail.includes('would overflow')) {
+      return new AppError('E_COUNTER_OVERFLOW', `Redis refused the increment (${detail}).`, { cause: error });
+    }
+    return new AppError('E_REDIS_REPLY', `Redis answered with an error: ${detail}`, { cause: error });
   }
-};
-
-/** Wrap a failed command as the 503 the routes answer with. */
-const redisDown = (error: unknown): AppError =>
-  new AppError(
+  return new AppError(
     'E_REDIS_DOWN',
-    `Redis is not answering (${error instanceof Error ? error.message : String(error)}); the lab reconnects by itself when it is back.`,
+    `Redis is not answering (${detail}); the lab reconnects by itself when it is back.`,
     { cause: error },
   );
+};
+
+/** Codes that mean "Redis failed this command" (down, full, or an error reply): a cache skips Redis then. */
+export const REDIS_FAILURES: ReadonlySet<string> = new Set(['E_REDIS_DOWN', 'E_REDIS_OOM', 'E_REDIS_REPLY']);
 
 export const REDIS_DISABLED_HINT =
   'Redis is not configured: start the cluster with --redis-url redis://host:port (or REDIS_URL), or install redis-server (apt-get install redis-server) and the cluster starts a private one.';
 
 /**
  * One Redis operation as the routes need it: a 503 with the hint when Redis is not configured, a
- * 503 E_REDIS_DOWN when a command fails (never a hang: see the client's timeouts).
+ * 503 E_REDIS_DOWN when Redis does not answer (never a hang: see the client's timeouts), a named
+ * error when it answers with one (E_REDIS_OOM, E_COUNTER_OVERFLOW, E_REDIS_REPLY). An AppError the
+ * operation throws itself passes through.
  */
 export const withRedis = async <T>(client: Redis | null, operation: (redis: Redis) => Promise<T>): Promise<T> => {
   if (client === null) throw new AppError('E_REDIS_DISABLED', REDIS_DISABLED_HINT);
   try {
     return await operation(client);
   } catch (error) {
-    throw redisDown(error);
+    throw describeFailure(error);
   }
 };

@@ -170,7 +170,7 @@ describe('the private redis-server', () => {
     const dataDir = await makeTempDir();
     const first = await startCluster(['--workers', '2', '--data-dir', dataDir], { autoRedis: true });
     expect(first.stdout()).toMatch(
-      /redis {5}redis:\/\/127\.0\.0\.1:\d+ \(private redis-server started by this cluster\), up/,
+      /redis {5}redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ \(private redis-server started by this cluster\), up/,
     );
     const redisPid = Number(/private redis-server \(pid (\d+)\)/.exec(first.stderr())?.[1]);
     expect(isAlive(redisPid)).toBe(true);

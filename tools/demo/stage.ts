@@ -73,7 +73,6 @@ export const openStage = async ({ workers, env }: { workers: number; env: NodeJS
         String(count),
         '--data-dir',
         dataDir,
-        ...(redisUrl === null ? [] : ['--redis-url', redisUrl]),
         ...scope,
         ...args,
       ];
@@ -81,7 +80,8 @@ export const openStage = async ({ workers, env }: { workers: number; env: NodeJS
         group,
         label: 'lab',
         args: labArgs,
-        env: { ...env, REDIS_URL: '' },
+        // Through the environment, not argv: a REDIS_URL may carry a password, which `ps` would show.
+        env: { ...env, REDIS_URL: redisUrl ?? '' },
       });
       return { ...server, args };
     },
