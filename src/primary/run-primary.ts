@@ -103,6 +103,7 @@ export const runPrimary = ({
         announce(urlOf(address), performance.now());
       },
       onExit(worker, { code, signal, planned }) {
+        hub.workerExited(worker.id);
         if (shutdown.stopping) {
           shutdown.workerExited();
           return;
