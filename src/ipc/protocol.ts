@@ -48,6 +48,8 @@ export interface PrimaryRequests {
 export interface WorkerNotices {
   /** The worker cannot serve (port taken, address not ours): the primary stops the cluster. */
   fatal: { code: ErrorCode; message: string };
+  /** A draining worker's metrics once its last response is written, so /metrics keeps its final counts. */
+  'last-metrics': { id: number; metrics: MetricsJson };
 }
 
 /** Notices the primary sends a worker. */

@@ -49,6 +49,8 @@ export interface HubOptions {
   primaryRegistry: Registry;
   /** @default AGGREGATION_GAP_MS */
   aggregationGapMs?: number;
+  /** Whether a worker has not exited yet (draining ones included). @default: it is live */
+  isRunning?: (id: number) => boolean;
 }
 
 export interface Hub {
@@ -70,6 +72,7 @@ type Attach = (channel: PrimaryChannel) => void;
 export const createHub = (options: HubOptions): Hub => {
   const { liveWorkers, strategies, restarts, redis, dataDir, reload, primaryRegistry } = options;
   const gap = { minGapMs: options.aggregationGapMs ?? AGGREGATION_GAP_MS };
+  const isRunning = options.isRunning ?? ((id: number) => liveWorkers().some(({ identity }) => identity.id === id));
   const startedAt = new Date().toISOString();
   const perWorker = perWorkerNames(strategies);
   const extraHandlers: Attach[] = [];
@@ -162,7 +165,11 @@ export const createHub = (options: HubOptions): Hub => {
         .handle('cluster-stats', gather)
         .handle('metrics', metrics)
         .handle('reset', ({ shared: all }) => reset(all))
-        .handle('reload', () => reload());
+        .handle('reload', () => reload())
+        .on('last-metrics', ({ id, metrics: json }) => {
+          // Only from a worker that has not exited: a late message must not bring a folded one back.
+          if (isRunning(id)) latest.set(id, json);
+        });
       for (const attach of extraHandlers) attach(channel);
     },
     handle(type, handler) {

@@ -65,6 +65,7 @@ export const runPrimary = ({
       redis: resources.redisView,
       dataDir: config.dataDir,
       reload: () => reloader.reload(),
+      isRunning: (id) => pool.all().some((worker) => worker.id === id),
       primaryRegistry: createPrimaryMetrics({
         restarts: () => restarts,
         liveWorkers: () => pool.live().length,

@@ -93,6 +93,25 @@ describe('GET /metrics', () => {
     // The dead worker's gauges are gone: two workers, two per-worker strategies.
     expect(samplesOf(after, 'lab_worker_scoped_value').size).toBe(2 * 2);
   });
+
+  it('keeps every request of workers that a reload retired, even with no scrape before it', async () => {
+    const token = 'scrapes-suite-token-abcdefghijklmnop';
+    const cluster = await startCluster(['--workers', '2', '--admin-token', token]);
+    await runLoad({ urls: [`${cluster.url}/counter/local`], requests: 300, concurrency: 10 });
+    const { status } = await getJson(`${cluster.url}/admin/reload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(status).toBe(202);
+    await cluster.waitForLog(/reload: done/, 30_000);
+    const text = await metricsText(cluster.url);
+    expect(
+      samplesOf(text, 'lab_http_requests_total').get(
+        'lab_http_requests_total{route="/counter/local",method="GET",status="200"}',
+      ),
+    ).toBe(300);
+    expect(samplesOf(text, 'lab_increments_total').get('lab_increments_total{strategy="local"}')).toBe(300);
+  });
 });
 
 describe('GET /cluster under concurrent readers', () => {
