@@ -41,7 +41,7 @@ describe('GET /metrics', () => {
     await waitFor(
       async () => {
         const { body } = await getJson<{ workers: unknown[]; restarts: number }>(`${cluster.url}/cluster`, {
-          timeoutMs: 500,
+          timeoutMs: 2000,
         });
         return body.workers.length === 2 && body.restarts === 1 ? true : undefined;
       },
