@@ -22,6 +22,8 @@ export interface AdminOptions {
 
 const unauthorized = (message: string) => ({ error: 'E_UNAUTHORIZED', message });
 
+const ADMIN_PATHS = new Set(['/admin/crash', '/admin/reset', '/admin/reload']);
+
 /** The client's address as the socket says; `unknown` outside a node server (in-process tests). */
 const clientAddress = (c: Context): string => {
   try {
@@ -39,7 +41,9 @@ export const registerAdminRoutes = (app: Hono, admin: AdminOptions, worker: Work
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
     // Hono's comparison hashes both sides first: equal time for equal and unequal tokens.
     const ok = presented !== undefined && (await timingSafeEqual(admin.token, presented));
-    const { verdict, retryAfterS } = await admin.attempt({ address: clientAddress(c), ok, path: c.req.path });
+    // The log names the route, never what a client put in the path (it is the client's text).
+    const path = ADMIN_PATHS.has(c.req.path) ? c.req.path : '/admin/*';
+    const { verdict, retryAfterS } = await admin.attempt({ address: clientAddress(c), ok, path });
     if (verdict === 'blocked') {
       return c.json(
         {
