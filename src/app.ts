@@ -66,14 +66,26 @@ export const parseId = (raw: string): number => {
   return value;
 };
 
+/**
+ * HEAD is safe (RFC 9110): it must change nothing. Hono answers it with the GET handler, and the
+ * counter and cache routes count, fill caches and call the database on GET, so on HEAD they run
+ * nothing and answer what GET would in status and type, as far as that is known without running them.
+ */
+const isHead = (c: Context): boolean => c.req.method === 'HEAD';
+const headAnswer = (c: Context, status: 200 | 503 = 200): Response =>
+  c.body(null, status, { 'content-type': 'application/json' });
+
 /** The Hono routes of one worker. No listen() and no process globals: what it needs comes in `options`. */
 export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptions): Hono => {
   const app = new Hono();
   const worker = lab.identity;
+  const needsRedis = new Set(lab.strategies.filter(({ scope }) => scope === 'fleet').map(({ name }) => name));
 
   // The counter routes are the ones the benchmark holds to its floor: a strategy that can answer at
   // once (incrementNow) is answered without any promise, which lets the node adapter take its fast path.
   const count = (c: Context, counter: Counter): Response | Promise<Response> => {
+    // GET answers 503 at once when a Redis strategy has no Redis; anything else it would answer 200.
+    if (isHead(c)) return headAnswer(c, needsRedis.has(counter.name) && lab.redisStatus() !== 'up' ? 503 : 200);
     const respond = (current_count: number): Response => {
       lab.increments.set(counter.name, (lab.increments.get(counter.name) ?? 0) + 1);
       return c.json({ current_count, strategy: counter.name, worker });
@@ -93,7 +105,10 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptio
         if (bypassed) c.header('x-cache-bypassed', 'redis down');
         return c.json({ source, data, worker });
       };
-      const lookup = readThrough(target.cache, target.counts, lab.db, parseId(c.req.param('id')));
+      const id = parseId(c.req.param('id'));
+      // A bad id is the same 400 as on GET; a good one a 200 with no lookup: no hit, no miss, no fill.
+      if (isHead(c)) return headAnswer(c);
+      const lookup = readThrough(target.cache, target.counts, lab.db, id);
       // A hit in memory is answered in this tick; only Redis and the database need a promise.
       return lookup instanceof Promise ? lookup.then(respond) : respond(lookup);
     });

@@ -70,6 +70,10 @@ export interface Config {
   keepAlive: boolean;
   /** Enables POST /admin/* for `Authorization: Bearer <token>`; never printed or logged. @default null */
   adminToken: string | null;
+  /** Failed admin attempts per client address within the window before it gets 429s. @default 10 */
+  adminMaxFailures: number;
+  /** The window over which failed admin attempts are counted, in seconds. @default 60 */
+  adminFailureWindowS: number;
   /** 32-byte key (hex or base64): the Redis cache stores AES-256-GCM ciphertext. @default null */
   cacheKey: string | null;
   /** Safety cap of the otherwise unbounded Map cache; past it new keys are not cached. @default 100000 */
@@ -95,6 +99,8 @@ export const defaultConfig = (): Config => ({
   dataDir: resolve('.data'),
   keepAlive: true,
   adminToken: null,
+  adminMaxFailures: 10,
+  adminFailureWindowS: 60,
   cacheKey: null,
   mapCacheLimit: 100_000,
   logFormat: 'text',
@@ -274,6 +280,14 @@ export const OPTIONS: readonly Option[] = [
   },
   ADMIN_TOKEN_OPTION,
   fromFile(ADMIN_TOKEN_OPTION),
+  integer(
+    'adminMaxFailures',
+    'admin-max-failures',
+    1,
+    1000,
+    'failed admin attempts per client address, cluster-wide, before it gets 429s',
+  ),
+  integer('adminFailureWindowS', 'admin-failure-window-s', 1, 86_400, 'seconds over which failed admin attempts count'),
   CACHE_KEY_OPTION,
   fromFile(CACHE_KEY_OPTION),
   integer('mapCacheLimit', 'map-cache-limit', 1, 10_000_000, 'safety cap of the otherwise unbounded Map cache'),

@@ -79,7 +79,7 @@ export const createWorkerMetrics = (lab: Lab): WorkerMetrics => {
   // adding them up is exactly the mistake the lab is about.
   const perWorker = lab.strategies.filter((strategy) => strategy.scope === 'worker').map((strategy) => strategy.name);
   const counterValue = new Gauge({
-    name: 'lab_worker_counter_value',
+    name: 'lab_worker_scoped_value',
     help: "A per-worker counter's value in one worker: the lesson is that these differ.",
     labelNames: ['strategy', 'worker'],
     registers: [registry],
@@ -88,7 +88,7 @@ export const createWorkerMetrics = (lab: Lab): WorkerMetrics => {
     },
   });
   const increments = new Counter({
-    name: 'lab_counter_increments_total',
+    name: 'lab_increments_total',
     help: 'Increments made through each strategy, all workers together.',
     labelNames: ['strategy'],
     registers: [registry],

@@ -24,6 +24,27 @@ export interface ReloadResult {
   workers: number;
 }
 
+/** One POST to an admin route, as the worker saw it: never the token itself, only whether it was right. */
+export interface AdminAttempt {
+  /** The client's address, as the socket says (a proxy in front makes it the proxy's). */
+  address: string;
+  /** The token was present and right. */
+  ok: boolean;
+  /** The path asked for, for the log. */
+  path: string;
+}
+
+/**
+ * What the primary, which keeps the tally of failed attempts for the whole cluster, rules:
+ * `allowed` (right token, address not blocked), `unauthorized` (a wrong or missing token, counted)
+ * or `blocked` (too many failures from this address lately: refused whatever the token).
+ */
+export interface AdminVerdict {
+  verdict: 'allowed' | 'unauthorized' | 'blocked';
+  /** When blocked: seconds until the address may try again. */
+  retryAfterS: number;
+}
+
 /** Metrics as prom-client's getMetricsAsJSON() gives them, ready for AggregatorRegistry.aggregate. */
 export type MetricsJson = object[];
 
@@ -35,6 +56,8 @@ export interface WorkerRequests {
   metrics: { request: null; reply: { text: string; contentType: string } };
   reset: { request: { shared: boolean }; reply: ResetResult };
   reload: { request: null; reply: ReloadResult };
+  /** Before an admin route runs: may this attempt go ahead? (Counted cluster-wide, per address.) */
+  'admin-attempt': { request: AdminAttempt; reply: AdminVerdict };
 }
 
 /** Requests the primary sends and a worker answers. */
@@ -48,6 +71,8 @@ export interface PrimaryRequests {
 export interface WorkerNotices {
   /** The worker cannot serve (port taken, address not ours): the primary stops the cluster. */
   fatal: { code: ErrorCode; message: string };
+  /** A draining worker's metrics once its last response is written, so /metrics keeps its final counts. */
+  'last-metrics': { id: number; metrics: MetricsJson };
 }
 
 /** Notices the primary sends a worker. */

@@ -1,10 +1,13 @@
 // The primary's side of the conversation with its workers: it answers their requests (the cluster's
 // stats, the metrics, resets, reloads, and whatever a strategy registers, like the ipc counter's
 // increments), and gathers answers from every live worker. It knows workers only as channels, so
-// its unit tests drive it with fake workers.
+// its unit tests drive it with fake workers. /cluster and /metrics are views that every worker may
+// ask for at once (a dashboard per student, a scraper): concurrent asks share one aggregation, and
+// aggregations are spaced (single-flight.ts), so a flood of them cannot starve the ipc counter.
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { CounterStrategy, PrimarySide } from '../counters/strategy.js';
-import type { PrimaryChannel, PrimaryRequests, ReloadResult, ResetResult } from '../ipc/protocol.js';
+import type { MetricsJson, PrimaryChannel, PrimaryRequests, ReloadResult, ResetResult } from '../ipc/protocol.js';
+import { singleFlight } from '../single-flight.js';
 import {
   type ClusterStats,
   perWorkerNames,
@@ -13,10 +16,19 @@ import {
   type WorkerIdentity,
   type WorkerStats,
 } from '../stats.js';
+import { createRetiredMetrics } from './retired-metrics.js';
 import type { SharedCounters } from './shared-state.js';
 
 /** How long the primary waits for one worker's stats, metrics or reset before leaving it out. */
 export const WORKER_ANSWER_TIMEOUT_MS = 1000;
+
+/**
+ * Least time between two aggregations of the same view (/cluster, /metrics). Nobody is served an
+ * older one (see single-flight.ts): this bounds the primary's work under a flood to 4 a second per
+ * view, at the cost of up to this much latency for a request that arrives right after one started.
+ * The dashboard polls every 500 ms, so one viewer never waits.
+ */
+export const AGGREGATION_GAP_MS = 250;
 
 export interface HubWorker {
   identity: WorkerIdentity;
@@ -35,6 +47,10 @@ export interface HubOptions {
   reload: () => ReloadResult;
   /** The primary's own metrics (restarts, shared counters, Redis up), merged into /metrics. */
   primaryRegistry: Registry;
+  /** @default AGGREGATION_GAP_MS */
+  aggregationGapMs?: number;
+  /** Whether a worker has not exited yet (draining ones included). @default: it is live */
+  isRunning?: (id: number) => boolean;
 }
 
 export interface Hub {
@@ -47,19 +63,23 @@ export interface Hub {
   gather(): Promise<ClusterStats>;
   metrics(): Promise<{ text: string; contentType: string }>;
   reset(shared: boolean): Promise<ResetResult>;
+  /** A worker exited: what it counted stays in /metrics (its counters and histograms, not its gauges). */
+  workerExited(id: number): void;
 }
 
 type Attach = (channel: PrimaryChannel) => void;
 
 export const createHub = (options: HubOptions): Hub => {
   const { liveWorkers, strategies, restarts, redis, dataDir, reload, primaryRegistry } = options;
+  const gap = { minGapMs: options.aggregationGapMs ?? AGGREGATION_GAP_MS };
+  const isRunning = options.isRunning ?? ((id: number) => liveWorkers().some(({ identity }) => identity.id === id));
   const startedAt = new Date().toISOString();
   const perWorker = perWorkerNames(strategies);
   const extraHandlers: Attach[] = [];
   let shared: SharedCounters = { read: async () => ({}), reset: async () => {} };
 
   /** Ask every live worker the same question; silent ones are listed apart, never waited for. */
-  const askAll = async <K extends 'stats' | 'collect-metrics' | 'reset-local'>(type: K) => {
+  const askAll = async <K extends 'stats' | 'reset-local'>(type: K) => {
     const workers = liveWorkers();
     const answers = await Promise.allSettled(
       workers.map(({ identity, channel }) =>
@@ -78,7 +98,7 @@ export const createHub = (options: HubOptions): Hub => {
     return { asked: workers.length, replies, silent };
   };
 
-  const gather = async (): Promise<ClusterStats> => {
+  const gatherNow = async (): Promise<ClusterStats> => {
     const sharedValues = shared.read();
     const { replies, silent } = await askAll('stats');
     const stats = [...(replies as WorkerStats[])].sort((a, b) => a.id - b.id);
@@ -98,11 +118,32 @@ export const createHub = (options: HubOptions): Hub => {
     };
   };
 
-  const metrics = async () => {
-    const { replies } = await askAll('collect-metrics');
-    const aggregated = AggregatorRegistry.aggregate([...replies, await primaryRegistry.getMetricsAsJSON()]);
+  // Each worker's latest metrics, by worker id, until it exits; then they are folded into `retired`.
+  // A worker that is silent this time (busy) or draining keeps its last answer, so that no sum dips.
+  const latest = new Map<number, MetricsJson>();
+  const retired = createRetiredMetrics();
+  const metricsNow = async () => {
+    await Promise.allSettled(
+      liveWorkers().map(({ identity, channel }) =>
+        channel
+          .request('collect-metrics', null, {
+            timeoutMs: WORKER_ANSWER_TIMEOUT_MS,
+            what: `collect-metrics from worker ${identity.id}`,
+          })
+          // Kept as soon as it arrives: a worker's exit closes its channel (rejecting a request still
+          // waiting), so an answer that arrives at all is kept before that worker's exit is handled.
+          .then((json) => latest.set(identity.id, json)),
+      ),
+    );
+    const aggregated = AggregatorRegistry.aggregate([
+      ...latest.values(),
+      retired.json(),
+      await primaryRegistry.getMetricsAsJSON(),
+    ]);
     return { text: await aggregated.metrics(), contentType: aggregated.contentType as string };
   };
+  const gather = singleFlight(gatherNow, gap);
+  const metrics = singleFlight(metricsNow, gap);
 
   // Memory only, by default: every live worker zeroes its own counters, and the shared counters that a
   // cluster restart would lose anyway (the ipc one) go too. With `all`, the durable ones as well.
@@ -124,7 +165,11 @@ export const createHub = (options: HubOptions): Hub => {
         .handle('cluster-stats', gather)
         .handle('metrics', metrics)
         .handle('reset', ({ shared: all }) => reset(all))
-        .handle('reload', () => reload());
+        .handle('reload', () => reload())
+        .on('last-metrics', ({ id, metrics: json }) => {
+          // Only from a worker that has not exited: a late message must not bring a folded one back.
+          if (isRunning(id)) latest.set(id, json);
+        });
       for (const attach of extraHandlers) attach(channel);
     },
     handle(type, handler) {
@@ -136,5 +181,11 @@ export const createHub = (options: HubOptions): Hub => {
     gather,
     metrics,
     reset,
+    workerExited(id) {
+      const last = latest.get(id);
+      if (last === undefined) return;
+      latest.delete(id);
+      retired.fold(last);
+    },
   };
 };

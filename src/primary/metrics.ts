@@ -47,7 +47,7 @@ export const createPrimaryMetrics = ({
     },
   });
   const shared: Gauge<'strategy'> = new Gauge({
-    name: 'lab_shared_counter_value',
+    name: 'lab_shared_value',
     help: 'The one value of each counter kept outside the workers (primary, file, Redis).',
     labelNames: ['strategy'],
     registers: [registry],

@@ -9,6 +9,7 @@ import { COUNTER_STRATEGIES } from '../counters/registry.js';
 import type { CounterStrategy } from '../counters/strategy.js';
 import type { Logger } from '../log.js';
 import { isRedisUp } from '../redis/client.js';
+import { createAdminGuard } from './admin-guard.js';
 import { formatBanner } from './banner.js';
 import { CRASH_LOOP_MAX_DEATHS, CRASH_LOOP_WINDOW_MS, createCrashGuard } from './crash-guard.js';
 import { createHub } from './hub.js';
@@ -65,6 +66,7 @@ export const runPrimary = ({
       redis: resources.redisView,
       dataDir: config.dataDir,
       reload: () => reloader.reload(),
+      isRunning: (id) => pool.all().some((worker) => worker.id === id),
       primaryRegistry: createPrimaryMetrics({
         restarts: () => restarts,
         liveWorkers: () => pool.live().length,
@@ -74,6 +76,12 @@ export const runPrimary = ({
     });
     const shared = createSharedCounters({ strategies, config, redis: resources.redis, handle: hub.handle });
     hub.useSharedCounters(shared);
+    const adminGuard = createAdminGuard({
+      maxFailures: config.adminMaxFailures,
+      windowMs: config.adminFailureWindowS * 1000,
+      log,
+    });
+    hub.handle('admin-attempt', (attempt) => adminGuard.attempt(attempt));
 
     const pool = createWorkerPool({
       workerScript,
@@ -103,6 +111,7 @@ export const runPrimary = ({
         announce(urlOf(address), performance.now());
       },
       onExit(worker, { code, signal, planned }) {
+        hub.workerExited(worker.id);
         if (shutdown.stopping) {
           shutdown.workerExited();
           return;
@@ -129,6 +138,7 @@ export const runPrimary = ({
       timeoutMs: config.shutdownTimeoutMs,
       shutdown: tellShutdown,
       onDone(exitCode) {
+        adminGuard.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         resolve(exitCode);

@@ -43,7 +43,9 @@ export const primaryViews = (channel: WorkerChannel): Pick<AppOptions, 'clusterS
 });
 
 /** The admin routes' asks of the primary. */
-export const primaryAdmin = (channel: WorkerChannel): Pick<AdminOptions, 'reset' | 'reload'> => ({
+export const primaryAdmin = (channel: WorkerChannel): Pick<AdminOptions, 'reset' | 'reload' | 'attempt'> => ({
   reset: (shared) => channel.request('reset', { shared }, { ...ask, what: 'the reset' }),
   reload: () => channel.request('reload', null, { ...ask, what: 'the reload' }),
+  // No answer from the primary is a 503: an admin route never runs unchecked.
+  attempt: (attempt) => channel.request('admin-attempt', attempt, { ...ask, what: 'the admin check' }),
 });

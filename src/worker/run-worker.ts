@@ -121,7 +121,13 @@ const serve = ({
       identity,
       timeoutMs: config.shutdownTimeoutMs,
       exit: resolve,
-      onClosed: () => channel.close(new AppError('E_IPC_TIMEOUT', 'The worker is shutting down.')),
+      onClosed: () => {
+        channel.close(new AppError('E_IPC_TIMEOUT', 'The worker is shutting down.'));
+        // Every response is written: these are this worker's final counts, for /metrics to keep.
+        void metrics.registry
+          .getMetricsAsJSON()
+          .then((json) => channel.notify('last-metrics', { id: identity.id, metrics: json }));
+      },
     });
     channel.on('shutdown', ({ reason }) => drain.drain(`asked by the primary: ${reason}`));
     // Ctrl-C reaches every process of the terminal's group: drain like on the primary's word.

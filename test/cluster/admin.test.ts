@@ -43,7 +43,7 @@ describe('admin routes', () => {
     await cluster.waitForLog(new RegExp(`worker ${body.worker.id} \\(pid ${body.worker.pid}\\) exited with code 1`));
     const after = await waitFor(
       async () => {
-        const stats = (await getJson<ClusterStats>(`${cluster.url}/cluster`, { timeoutMs: 500 })).body;
+        const stats = (await getJson<ClusterStats>(`${cluster.url}/cluster`, { timeoutMs: 2000 })).body;
         return stats.workers.length === 2 && stats.restarts === 1 ? stats : undefined;
       },
       15_000,

@@ -76,8 +76,9 @@ describe('a 4-worker cluster in memory state', () => {
 
     const replacement = await waitFor(
       async () => {
-        // Short timeouts: a connection handed to the worker as it died is never answered (see README).
-        const { body } = await getJson<ClusterStats>(`${cluster.url}/cluster`, { timeoutMs: 500 });
+        // Short timeouts (/cluster itself may wait up to 250 ms for its turn): a connection handed to the
+        // worker as it died is never answered (see README).
+        const { body } = await getJson<ClusterStats>(`${cluster.url}/cluster`, { timeoutMs: 2000 });
         const fresh = body.workers.find((worker) => !cluster.workerPids.includes(worker.pid));
         return fresh && body.workers.length === 4 ? { fresh, restarts: body.restarts } : undefined;
       },

@@ -25,9 +25,9 @@ describe('GET /metrics', () => {
     const text = await metricsText(cluster.url);
     expect(sampleValue(text, 'lab_http_requests_total{route="/counter/local",method="GET",status="200"}')).toBe(300);
     expect(sampleValue(text, 'lab_http_request_duration_seconds_count{route="/counter/local"}')).toBe(300);
-    expect(sampleValue(text, 'lab_counter_increments_total{strategy="local"}')).toBe(300);
+    expect(sampleValue(text, 'lab_increments_total{strategy="local"}')).toBe(300);
     // Per-worker counters keep their worker label: they are not one number.
-    const perWorker = text.split('\n').filter((line) => line.startsWith('lab_worker_counter_value{strategy="local"'));
+    const perWorker = text.split('\n').filter((line) => line.startsWith('lab_worker_scoped_value{strategy="local"'));
     expect(perWorker).toHaveLength(4);
     expect(perWorker.reduce((sum, line) => sum + Number(line.split(' ').pop()), 0)).toBe(300);
     expect(sampleValue(text, 'lab_workers')).toBe(4);
@@ -41,7 +41,7 @@ describe('GET /metrics', () => {
     await waitFor(
       async () => {
         const { body } = await getJson<{ workers: unknown[]; restarts: number }>(`${cluster.url}/cluster`, {
-          timeoutMs: 500,
+          timeoutMs: 2000,
         });
         return body.workers.length === 2 && body.restarts === 1 ? true : undefined;
       },

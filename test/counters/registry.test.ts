@@ -68,6 +68,6 @@ describe('the strategy registry', () => {
       value: 70,
     });
     const metrics = await createWorkerMetrics(lab).registry.metrics();
-    expect(metrics).toContain('lab_counter_increments_total{strategy="tens"} 1');
+    expect(metrics).toContain('lab_increments_total{strategy="tens"} 1');
   });
 });
