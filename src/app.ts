@@ -7,6 +7,7 @@ import type { Counter } from './counters/strategy.js';
 import { renderDashboard } from './dashboard/page.js';
 import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
 import type { Lab } from './lab.js';
+import { checkRedis } from './redis/client.js';
 import { routeRegex } from './route-pattern.js';
 import type { ClusterStats } from './stats.js';
 
@@ -102,7 +103,8 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptio
     return c.body(text, 200, { 'content-type': contentType });
   });
   if (admin !== null) registerAdminRoutes(app, admin, worker);
-  app.get('/healthz', (c) => c.json({ status: 'ok', worker, redis: lab.redisStatus() }));
+  // Redis is asked (a bounded PING), not assumed: a stopped Redis keeps its connection `ready`.
+  app.get('/healthz', async (c) => c.json({ status: 'ok', worker, redis: await checkRedis(lab.redis) }));
 
   const allowedMethods = methodsByPath(app);
   app.notFound((c) => {
