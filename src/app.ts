@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type AdminOptions, registerAdminRoutes } from './admin.js';
 import { type Lookup, readThrough } from './caches/cache.js';
 import type { Counter } from './counters/strategy.js';
-import { renderDashboard } from './dashboard/page.js';
+import { DASHBOARD_CSP_HEADER, renderDashboard } from './dashboard/page.js';
 import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
 import type { Lab } from './lab.js';
 import { checkRedis } from './redis/client.js';
@@ -95,7 +95,7 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptio
     });
   }
 
-  app.get('/', (c) => c.html(renderDashboard(worker)));
+  app.get('/', (c) => c.html(renderDashboard(worker), 200, { 'content-security-policy': DASHBOARD_CSP_HEADER }));
   app.get('/stats', (c) => c.json(lab.stats()));
   app.get('/cluster', async (c) => c.json({ ...(await clusterStats()), served_by: worker }));
   app.get('/metrics', async (c) => {

@@ -42,12 +42,19 @@ export interface PrimaryRequests {
   stats: { request: null; reply: WorkerStats };
   'collect-metrics': { request: null; reply: MetricsJson };
   'reset-local': { request: null; reply: null };
+  /** Are you there? Answered from the event loop, so silence means a stopped or blocked worker. */
+  heartbeat: { request: null; reply: null };
 }
 
 /** Notices a worker sends the primary. */
 export interface WorkerNotices {
   /** The worker cannot serve (port taken, address not ours): the primary stops the cluster. */
   fatal: { code: ErrorCode; message: string };
+  /**
+   * This worker is about to exit on purpose (POST /admin/crash): replace it and count the restart,
+   * but do not count it towards a crash loop.
+   */
+  exiting: { reason: string };
 }
 
 /** Notices the primary sends a worker. */
