@@ -19,8 +19,6 @@ export interface WorkerPoolOptions {
   workerScript: string;
   /** Who hands out connections: the primary in turn (`rr`) or the kernel (`os`). @default 'rr' */
   schedule?: Schedule;
-  /** Node flags for every worker (cluster.setupPrimary's execArgv). @default [] */
-  workerExecArgv?: readonly string[];
   /** Set up a new worker's channel (its handlers) before the worker can say anything. */
   attach: (channel: PrimaryChannel, worker: Worker) => void;
   /** A worker started listening. */
@@ -75,7 +73,6 @@ const portOf = (worker: Worker) => ({
 export const createWorkerPool = ({
   workerScript,
   schedule = 'rr',
-  workerExecArgv = [],
   attach,
   onListening,
   onExit,
@@ -90,7 +87,8 @@ export const createWorkerPool = ({
   // listening socket and lets the kernel wake a worker; `rr` accepts here and passes each connection
   // on over IPC — even, but a connection in that hand-off when its worker dies is never answered.
   cluster.schedulingPolicy = schedule === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
-  cluster.setupPrimary({ exec: workerScript, args: [], execArgv: [...process.execArgv, ...workerExecArgv] });
+  // Workers get the primary's Node flags (`node --max-semi-space-size=2 dist/src/cli.js`: see the README).
+  cluster.setupPrimary({ exec: workerScript, args: [], execArgv: process.execArgv });
 
   const fork = (): Worker => {
     // No environment of our own: the config (secrets included) reaches the worker over IPC.
