@@ -4,9 +4,10 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type AdminOptions, registerAdminRoutes } from './admin.js';
 import { type Lookup, readThrough } from './caches/cache.js';
 import type { Counter } from './counters/strategy.js';
-import { renderDashboard } from './dashboard/page.js';
+import { DASHBOARD_CSP_HEADER, renderDashboard } from './dashboard/page.js';
 import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
 import type { Lab } from './lab.js';
+import { checkRedis } from './redis/client.js';
 import { routeRegex } from './route-pattern.js';
 import type { ClusterStats } from './stats.js';
 
@@ -114,7 +115,7 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptio
     });
   }
 
-  app.get('/', (c) => c.html(renderDashboard(worker)));
+  app.get('/', (c) => c.html(renderDashboard(worker), 200, { 'content-security-policy': DASHBOARD_CSP_HEADER }));
   app.get('/stats', (c) => c.json(lab.stats()));
   app.get('/cluster', async (c) => c.json({ ...(await clusterStats()), served_by: worker }));
   app.get('/metrics', async (c) => {
@@ -122,7 +123,8 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptio
     return c.body(text, 200, { 'content-type': contentType });
   });
   if (admin !== null) registerAdminRoutes(app, admin, worker);
-  app.get('/healthz', (c) => c.json({ status: 'ok', worker, redis: lab.redisStatus() }));
+  // Redis is asked (a bounded PING), not assumed: a stopped Redis keeps its connection `ready`.
+  app.get('/healthz', async (c) => c.json({ status: 'ok', worker, redis: await checkRedis(lab.redis) }));
 
   const allowedMethods = methodsByPath(app);
   app.notFound((c) => {

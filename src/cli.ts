@@ -34,13 +34,22 @@ const runPrimarySide = async (): Promise<number> => {
   for (const name of SECRET_ENV) delete process.env[name];
   const log = createLogger('primary', config.logFormat);
   for (const warning of warnings) log.warn(warning);
-  const [{ prepareResources }, { runPrimary }] = await Promise.all([
+  const [{ prepareResources }, { runPrimary }, { probePort }] = await Promise.all([
     import('./primary/resources.js'),
     import('./primary/run-primary.js'),
+    import('./primary/port-probe.js'),
   ]);
+  // A taken port (or an address not ours) is one line before anything starts: Redis, workers.
+  await probePort(config);
   const resources = await prepareResources(config, log);
   try {
-    return await runPrimary({ resources, log, workerScript: fileURLToPath(import.meta.url) });
+    // Port 0 becomes one number for every worker (see probePort), picked after a private Redis took its own.
+    const port = config.port === 0 ? await probePort(config) : config.port;
+    return await runPrimary({
+      resources: { ...resources, config: { ...resources.config, port } },
+      log,
+      workerScript: fileURLToPath(import.meta.url),
+    });
   } finally {
     // Bounded: a Redis that will not stop must not keep the primary (and the terminal) waiting.
     const gaveUp = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS).unref());

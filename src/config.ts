@@ -24,6 +24,9 @@ export { decodeCacheKey };
 export const STATES = ['memory', 'ipc', 'file', 'redis'] as const;
 export type StateName = (typeof STATES)[number];
 export const LOG_FORMATS = ['text', 'json'] as const;
+/** node:cluster's scheduling: `rr`, the primary hands each connection to the next worker; `os`, the kernel picks. */
+export const SCHEDULES = ['rr', 'os'] as const;
+export type Schedule = (typeof SCHEDULES)[number];
 
 /** The counter strategy `/counter` uses for each `--state`. */
 export const STATE_STRATEGY: Record<StateName, string> = { memory: 'local', ipc: 'ipc', file: 'file', redis: 'redis' };
@@ -47,6 +50,17 @@ export interface Config {
   ioDelayMs: number;
   /** How long a draining worker may take before it is killed. @default 10000 */
   shutdownTimeoutMs: number;
+  /**
+   * How long a worker may leave the primary's heartbeat unanswered (a stopped process, a blocked
+   * event loop) before the primary kills and replaces it; 0 turns the heartbeat off. @default 5000
+   */
+  heartbeatGraceMs: number;
+  /** How long a client may take to send its request headers before a 408. @default 10000 */
+  headersTimeoutMs: number;
+  /** How long a client may take to send its whole request before a 408. @default 30000 */
+  requestTimeoutMs: number;
+  /** Who picks the worker for a new connection: the primary in turn (`rr`) or the kernel (`os`). @default 'rr' */
+  schedule: Schedule;
   /**
    * Redis to use. With none, the primary starts a private redis-server from PATH, and fills this in
    * for the workers; with no redis-server either, the Redis routes answer 503. @default null
@@ -92,6 +106,10 @@ export const defaultConfig = (): Config => ({
   cacheTtlMs: 10_000,
   ioDelayMs: 5,
   shutdownTimeoutMs: 10_000,
+  heartbeatGraceMs: 5000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  schedule: 'rr',
   redisUrl: null,
   redisPrefix: '',
   redisTtlS: 600,
@@ -270,6 +288,31 @@ export const OPTIONS: readonly Option[] = [
   integer('cacheTtlMs', 'cache-ttl-ms', 1, 86_400_000, 'lifetime of a TTL cache entry'),
   integer('ioDelayMs', 'io-delay-ms', 0, 60_000, 'the await between read and write in the unsafe counters'),
   integer('shutdownTimeoutMs', 'shutdown-timeout-ms', 0, 600_000, 'how long in-flight requests may finish on shutdown'),
+  integer(
+    'heartbeatGraceMs',
+    'heartbeat-grace-ms',
+    0,
+    600_000,
+    'how long a worker may leave the heartbeat unanswered before it is replaced; 0 turns it off',
+  ),
+  integer('headersTimeoutMs', 'headers-timeout-ms', 1000, 600_000, 'time a client has to send its headers (then 408)'),
+  integer(
+    'requestTimeoutMs',
+    'request-timeout-ms',
+    1000,
+    3_600_000,
+    'time a client has to send its request (then 408)',
+  ),
+  {
+    kind: 'value',
+    key: 'schedule',
+    flag: 'schedule',
+    arg: '<policy>',
+    env: 'CLUSTER_SCHEDULE',
+    shownDefault: 'rr',
+    help: 'who picks the worker for a connection: rr (the primary, in turn) or os (the kernel)',
+    parse: (raw, source) => parseChoice(raw, source, SCHEDULES),
+  },
   {
     kind: 'switch',
     key: 'keepAlive',
@@ -319,6 +362,16 @@ const parseArgsOptions = (): NonNullable<ParseArgsConfig['options']> => ({
 /** Set one option on `config`; the generic keeps each option's parse and key in step. */
 const apply = <K extends keyof Config>(config: Config, key: K, value: Config[K]): void => {
   config[key] = value;
+};
+
+/** node:http refuses a headers timeout longer than the request timeout; say it as an option error. */
+const checkTimeouts = ({ headersTimeoutMs, requestTimeoutMs }: Config): void => {
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new AppError(
+      'E_CONFIG',
+      `Expected \`--headers-timeout-ms\` (${headersTimeoutMs}) to be at most \`--request-timeout-ms\` (${requestTimeoutMs}): the headers are part of the request.`,
+    );
+  }
 };
 
 /** A secret file's content, without its trailing newline; a warning when other users can read it. */
@@ -403,6 +456,7 @@ export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = pro
     claim(option.key, source);
     apply(config, option.key, read(option, fromEnv, source));
   }
+  checkTimeouts(config);
   return { help: values.help === true, config, warnings };
 };
 

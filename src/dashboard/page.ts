@@ -10,6 +10,12 @@ import { DASHBOARD_STYLE } from './style.js';
 const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
 
+/**
+ * The same policy as a response header, where it belongs, plus what a <meta> cannot say: no page
+ * may frame the dashboard (clickjacking). The <meta> stays for a copy of the page saved to disk.
+ */
+export const DASHBOARD_CSP_HEADER = `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`;
+
 const PALETTE_SIZE = 7;
 
 /** The dashboard's HTML, stamped with the worker that served it. */

@@ -65,6 +65,8 @@ export interface PrimaryRequests {
   stats: { request: null; reply: WorkerStats };
   'collect-metrics': { request: null; reply: MetricsJson };
   'reset-local': { request: null; reply: null };
+  /** Are you there? Answered from the event loop, so silence means a stopped or blocked worker. */
+  heartbeat: { request: null; reply: null };
 }
 
 /** Notices a worker sends the primary. */
@@ -73,6 +75,11 @@ export interface WorkerNotices {
   fatal: { code: ErrorCode; message: string };
   /** A draining worker's metrics once its last response is written, so /metrics keeps its final counts. */
   'last-metrics': { id: number; metrics: MetricsJson };
+  /**
+   * This worker is about to exit on purpose (POST /admin/crash): replace it and count the restart,
+   * but do not count it towards a crash loop.
+   */
+  exiting: { reason: string };
 }
 
 /** Notices the primary sends a worker. */

@@ -5,6 +5,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { setPriority } from 'node:os';
+import type { Schedule } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Envelope } from '../ipc/channel.js';
 import { createPrimaryChannel, type PrimaryChannel } from '../ipc/protocol.js';
@@ -16,12 +17,26 @@ const BOOT_NICENESS = -10;
 export interface WorkerPoolOptions {
   /** The script a worker runs: the CLI, which picks the worker side. */
   workerScript: string;
+  /** Who hands out connections: the primary in turn (`rr`) or the kernel (`os`). @default 'rr' */
+  schedule?: Schedule;
   /** Set up a new worker's channel (its handlers) before the worker can say anything. */
   attach: (channel: PrimaryChannel, worker: Worker) => void;
   /** A worker started listening. */
   onListening: (worker: Worker, address: AddressInfo) => void;
-  /** A worker exited; `planned` when it was retired on purpose (a reload). */
-  onExit: (worker: Worker, exit: { code: number | null; signal: string | null; planned: boolean }) => void;
+  /** A worker exited: see WorkerExit for why. */
+  onExit: (worker: Worker, exit: WorkerExit) => void;
+}
+
+export interface WorkerExit {
+  code: number | null;
+  signal: string | null;
+  /** Retired on purpose (a reload): not to be replaced. */
+  retired: boolean;
+  /**
+   * Why the worker said it was leaving (POST /admin/crash), or null: a planned exit is replaced and
+   * counted as a restart, but it is no sign of a crash loop.
+   */
+  planned: string | null;
 }
 
 export interface WorkerPool {
@@ -33,6 +48,8 @@ export interface WorkerPool {
   channelOf(worker: Worker): PrimaryChannel | undefined;
   /** The next exit of this worker is planned (a reload retires it): not a death to replace. */
   retire(worker: Worker): void;
+  /** The worker said it is about to exit (`reason`): a planned exit, replaced but not a death. */
+  expectExit(worker: Worker, reason: string): void;
 }
 
 export const identify = (worker: Worker): WorkerIdentity => ({ id: worker.id, pid: worker.process.pid ?? 0 });
@@ -53,13 +70,25 @@ const portOf = (worker: Worker) => ({
   },
 });
 
-export const createWorkerPool = ({ workerScript, attach, onListening, onExit }: WorkerPoolOptions): WorkerPool => {
+export const createWorkerPool = ({
+  workerScript,
+  schedule = 'rr',
+  attach,
+  onListening,
+  onExit,
+}: WorkerPoolOptions): WorkerPool => {
   const running = new Map<number, Worker>();
   const listening = new Set<number>();
   const retiring = new Set<number>();
+  const leaving = new Map<number, string>();
   const channels = new Map<number, PrimaryChannel>();
 
-  cluster.setupPrimary({ exec: workerScript, args: [] });
+  // Node reads the policy once, at the first setupPrimary: it must be set before. `os` shares the
+  // listening socket and lets the kernel wake a worker; `rr` accepts here and passes each connection
+  // on over IPC — even, but a connection in that hand-off when its worker dies is never answered.
+  cluster.schedulingPolicy = schedule === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
+  // Workers get the primary's Node flags (`node --max-semi-space-size=2 dist/src/cli.js`: see the README).
+  cluster.setupPrimary({ exec: workerScript, args: [], execArgv: process.execArgv });
 
   const fork = (): Worker => {
     // No environment of our own: the config (secrets included) reaches the worker over IPC.
@@ -83,7 +112,9 @@ export const createWorkerPool = ({ workerScript, attach, onListening, onExit }: 
       listening.delete(worker.id);
       channels.delete(worker.id);
       channel.close(new AppError('E_IPC_TIMEOUT', `Worker ${worker.id} exited.`));
-      onExit(worker, { code, signal, planned: retiring.delete(worker.id) });
+      const planned = leaving.get(worker.id) ?? null;
+      leaving.delete(worker.id);
+      onExit(worker, { code, signal, retired: retiring.delete(worker.id), planned });
     });
     return worker;
   };
@@ -95,6 +126,11 @@ export const createWorkerPool = ({ workerScript, attach, onListening, onExit }: 
     channelOf: (worker) => channels.get(worker.id),
     retire(worker) {
       retiring.add(worker.id);
+      listening.delete(worker.id);
+    },
+    expectExit(worker, reason) {
+      leaving.set(worker.id, reason);
+      // It closes its server before it exits: it serves no more.
       listening.delete(worker.id);
     },
   };

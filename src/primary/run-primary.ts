@@ -12,6 +12,7 @@ import { isRedisUp } from '../redis/client.js';
 import { createAdminGuard } from './admin-guard.js';
 import { formatBanner } from './banner.js';
 import { CRASH_LOOP_MAX_DEATHS, CRASH_LOOP_WINDOW_MS, createCrashGuard } from './crash-guard.js';
+import { startHeartbeat } from './heartbeat.js';
 import { createHub } from './hub.js';
 import { createPrimaryMetrics } from './metrics.js';
 import { createWorkerPool, identify } from './pool.js';
@@ -85,9 +86,11 @@ export const runPrimary = ({
 
     const pool = createWorkerPool({
       workerScript,
-      attach(channel) {
+      schedule: config.schedule,
+      attach(channel, worker) {
         hub.attach(channel);
         channel.handle('boot', () => ({ config }));
+        channel.on('exiting', ({ reason }) => pool.expectExit(worker, reason));
         channel.on('fatal', ({ message }) => {
           // Every worker hits the same wall (a taken port): say it once.
           if (shutdown.stopping) return;
@@ -110,13 +113,22 @@ export const runPrimary = ({
         ready = true;
         announce(urlOf(address), performance.now());
       },
-      onExit(worker, { code, signal, planned }) {
+      onExit(worker, { code, signal, retired, planned }) {
         hub.workerExited(worker.id);
         if (shutdown.stopping) {
           shutdown.workerExited();
           return;
         }
-        if (planned) return;
+        if (retired) return;
+        if (planned !== null) {
+          // Asked for (POST /admin/crash): replaced and counted, but no sign of a crash loop.
+          restarts += 1;
+          const replacement = pool.fork();
+          log.info(
+            `worker ${worker.id} (pid ${worker.process.pid}) ${describeExit(code, signal)} as planned (${planned}); worker ${replacement.id} (pid ${replacement.process.pid}) starting to replace it`,
+          );
+          return;
+        }
         log.warn(`worker ${worker.id} (pid ${worker.process.pid}) ${describeExit(code, signal)}`);
         if (crashGuard.recordDeath()) {
           log.error(
@@ -139,6 +151,7 @@ export const runPrimary = ({
       shutdown: tellShutdown,
       onDone(exitCode) {
         adminGuard.stop();
+        heartbeat.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         resolve(exitCode);
@@ -167,9 +180,18 @@ export const runPrimary = ({
           ready_ms: Math.round(readyMs),
           workers: workers.map(({ id, pid }) => ({ id, pid })),
           redis: { origin: resources.redisOrigin, url: redis.url },
+          schedule: config.schedule,
         });
       });
     };
+
+    // Only serving workers are asked; during a shutdown none is (each one has its drain bound).
+    const heartbeat = startHeartbeat({
+      graceMs: config.heartbeatGraceMs,
+      workers: () => (shutdown.stopping ? [] : pool.live()),
+      channelOf: (worker) => pool.channelOf(worker),
+      log,
+    });
 
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -2,7 +2,6 @@
 // on the IPC channel a moment before exiting, so that a connection the primary handed over just as
 // the server closed is refused and passed to another worker rather than lost.
 import type { Server } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { WorkerIdentity } from '../stats.js';
 
@@ -11,7 +10,8 @@ const DRAIN_LINGER_MS = 250;
 
 export interface DrainOptions {
   server: Server;
-  redis: Redis | null;
+  /** Close this worker's Redis connection (on purpose: not a "Redis down"). */
+  closeRedis: () => void;
   log: Logger;
   identity: WorkerIdentity;
   timeoutMs: number;
@@ -21,7 +21,7 @@ export interface DrainOptions {
   onClosed?: () => void;
 }
 
-export const createDrain = ({ server, redis, log, identity, timeoutMs, exit, onClosed }: DrainOptions) => {
+export const createDrain = ({ server, closeRedis, log, identity, timeoutMs, exit, onClosed }: DrainOptions) => {
   let draining = false;
   return {
     get draining(): boolean {
@@ -30,7 +30,7 @@ export const createDrain = ({ server, redis, log, identity, timeoutMs, exit, onC
     /** Leave without serving (a fatal listen error): nothing to drain. */
     abandon(code: number): void {
       draining = true;
-      redis?.disconnect();
+      closeRedis();
       exit(code);
     },
     drain(reason: string): void {
@@ -39,7 +39,7 @@ export const createDrain = ({ server, redis, log, identity, timeoutMs, exit, onC
       if (!server.listening) {
         // Never served (e.g. the port was taken): nothing to drain, and closing a server whose
         // listen() the primary has not answered yet trips Node's cluster code.
-        redis?.disconnect();
+        closeRedis();
         exit(0);
         return;
       }
@@ -53,13 +53,30 @@ export const createDrain = ({ server, redis, log, identity, timeoutMs, exit, onC
       server.close(() => {
         clearTimeout(timer);
         onClosed?.();
-        redis?.disconnect();
+        closeRedis();
         // Stay on the IPC channel a moment: a connection the primary handed over just before it
         // learnt that this server closed is then refused and passed to another worker. Exiting at
         // once would leave it unanswered forever (node:cluster's hand-off has no failure path).
         setTimeout(() => exit(0), DRAIN_LINGER_MS);
       });
       server.closeIdleConnections();
+    },
+    /**
+     * Leave on purpose now (POST /admin/crash): stop accepting first, and stay on the IPC channel for
+     * the linger, so a connection being handed over is refused and passed on, not lost; whatever is
+     * still open after the linger is cut, as a crash would.
+     */
+    leave(code: number): void {
+      if (draining) return;
+      draining = true;
+      server.close();
+      server.closeIdleConnections();
+      setTimeout(() => {
+        server.closeAllConnections();
+        onClosed?.();
+        closeRedis();
+        exit(code);
+      }, DRAIN_LINGER_MS);
     },
   };
 };

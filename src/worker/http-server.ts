@@ -7,11 +7,25 @@ import type { WorkerIdentity } from '../stats.js';
 
 /** No route reads a body; anything bigger than this is refused before it is read. */
 export const MAX_BODY_BYTES = 16 * 1024;
+/**
+ * How long an idle kept-alive connection stays open: Node's default, written down. A load balancer
+ * in front should close its idle connections sooner than this, or it may send on one as we close it.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 5000;
+/** The longest gap between two checks of the header and request timeouts (Node's default is 30 s). */
+const MAX_TIMEOUT_CHECK_MS = 1000;
+
+/** Sent on every response, raw ones included: the browser must take our JSON as JSON. */
+const NOSNIFF = 'nosniff';
 
 export interface HttpServerOptions {
   identity: WorkerIdentity;
   /** false: every response closes its connection (--no-keep-alive). */
   keepAlive: boolean;
+  /** A client that has not sent its headers within this gets a 408 (--headers-timeout-ms). */
+  headersTimeoutMs: number;
+  /** A client that has not sent its whole request within this gets a 408 (--request-timeout-ms). */
+  requestTimeoutMs: number;
   /** The Hono app as a node request listener. */
   handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
   onRequest: () => void;
@@ -22,28 +36,54 @@ export interface HttpServerOptions {
 
 const jsonError = (status: number, error: string, message: string) => JSON.stringify({ error, message, status });
 
-const refuseBody = (response: ServerResponse): void => {
-  const body = jsonError(413, 'E_BODY_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
-  response.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+/** A JSON error answered here, before the app, and the connection closed after it. */
+const refuse = (response: ServerResponse, status: number, error: string, message: string): void => {
+  const body = jsonError(status, error, message);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
   response.end(body);
 };
 
-// Errors Node meets before there is a request (a header block over its limit, garbage): answer them
-// in the same JSON shape as everything else, instead of Node's bare status line.
-const answerClientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
-  if (!socket.writable || error.code === 'ECONNRESET') {
-    socket.destroy();
-    return;
+const refuseBody = (response: ServerResponse): void =>
+  refuse(response, 413, 'E_BODY_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+
+type ClientErrorAnswer = [status: number, text: string, error: string, message: string];
+
+const describeClientError = (code: string | undefined, timeouts: string): ClientErrorAnswer => {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return [
+        431,
+        'Request Header Fields Too Large',
+        'E_HEADERS_TOO_LARGE',
+        'The request headers are larger than this server accepts (16 KiB).',
+      ];
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'Request Timeout', 'E_REQUEST_TIMEOUT', `The request did not arrive in time (${timeouts}).`];
+    default:
+      return [400, 'Bad Request', 'E_BAD_REQUEST', 'The request could not be parsed as HTTP.'];
   }
-  const [status, text, message] =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'The request headers are larger than this server accepts (16 KiB).']
-      : [400, 'Bad Request', 'The request could not be parsed as HTTP.'];
-  const body = jsonError(status, status === 431 ? 'E_HEADERS_TOO_LARGE' : 'E_BAD_REQUEST', message);
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
 };
+
+// Errors Node meets before there is a request (a header block over its limit, garbage, a client too
+// slow to send its request): answer them in the same JSON shape as everything else, instead of
+// Node's bare status line.
+const answerClientError =
+  (timeouts: string) =>
+  (error: NodeJS.ErrnoException, socket: Socket): void => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const [status, text, code, message] = describeClientError(error.code, timeouts);
+    const body = jsonError(status, code, message);
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: ${NOSNIFF}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  };
 
 /** false when the body is (or turns out to be) over MAX_BODY_BYTES: a 413 went out instead. */
 const acceptBody = (request: IncomingMessage, response: ServerResponse): boolean => {
@@ -68,6 +108,8 @@ const acceptBody = (request: IncomingMessage, response: ServerResponse): boolean
 export const createHttpServer = ({
   identity,
   keepAlive,
+  headersTimeoutMs,
+  requestTimeoutMs,
   handle,
   onRequest,
   observe,
@@ -75,16 +117,33 @@ export const createHttpServer = ({
 }: HttpServerOptions): Server => {
   const workerId = String(identity.id);
   const workerPid = String(identity.pid);
-  const server = createServer((request, response) => {
+  const options = {
+    // Explicit bounds for slow clients (slowloris, silent connections), answered with a 408; Node
+    // checks them every `connectionsCheckingInterval`, 30 s by default, so a 10 s bound would
+    // really be up to 40 s.
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(MAX_TIMEOUT_CHECK_MS, Math.floor(headersTimeoutMs / 4)),
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // HTTP/1.0 has no Host (HAProxy's `option httpchk GET /healthz` sends none): answer it. A 1.1
+    // request without Host is still refused, below, in JSON.
+    requireHostHeader: false,
+  };
+  const server = createServer(options, (request, response) => {
     const started = performance.now();
     onRequest();
     // writeHead() merges these with the app's own headers.
     response.setHeader('x-worker-id', workerId);
     response.setHeader('x-worker-pid', workerPid);
+    response.setHeader('x-content-type-options', NOSNIFF);
     // Node ends the connection after this response: the next request is a new connection, which
     // the primary may hand to another worker.
     if (!keepAlive) response.setHeader('connection', 'close');
 
+    if (request.headers.host === undefined && request.httpVersion !== '1.0') {
+      refuse(response, 400, 'E_BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.');
+      return;
+    }
     const method = request.method ?? 'GET';
     // GET and HEAD bodies are never read (Node discards them): only other methods are checked, which
     // also spares the hot path from building the headers object.
@@ -102,6 +161,7 @@ export const createHttpServer = ({
       );
     });
   });
-  server.on('clientError', answerClientError);
+  const timeouts = `headers within ${headersTimeoutMs} ms, the whole request within ${requestTimeoutMs} ms`;
+  server.on('clientError', answerClientError(timeouts));
   return server;
 };

@@ -20,6 +20,8 @@ export const openPrimaryChannel = (): WorkerChannel => {
     },
   });
   process.on('message', (message: unknown) => channel.receive(message));
+  // Answered from the first moment: only a stopped or blocked worker leaves it unanswered.
+  channel.handle('heartbeat', () => null);
   return channel;
 };
 

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { WorkerChannel } from '../ipc/protocol.js';
 import { createLab } from '../lab.js';
+import { describeListenError } from '../listen-error.js';
 import type { Logger } from '../log.js';
 import { createRouteLabeler, createWorkerMetrics } from '../metrics.js';
 import { connectRedis, createRedisClient } from '../redis/client.js';
@@ -17,55 +18,52 @@ import { createDrain } from './drain.js';
 import { createHttpServer } from './http-server.js';
 import { answerPrimary, primaryAdmin, primaryViews } from './rpc.js';
 
-/** Between answering POST /admin/crash and exiting. */
-const CRASH_DELAY_MS = 50;
-
 export interface WorkerOptions {
   config: Config;
   log: Logger;
   channel: WorkerChannel;
 }
 
+interface WorkerRedis {
+  redis: Redis | null;
+  /** Close the connection on purpose (a shutdown): that is not logged as Redis going down. */
+  close(): void;
+}
+
 /** This worker's Redis connection, open (or known to be down) before the worker listens. */
-const connectWorkerRedis = async (config: Config, log: Logger, workerId: number): Promise<Redis | null> => {
-  if (config.redisUrl === null) return null;
+const connectWorkerRedis = async (config: Config, log: Logger, workerId: number): Promise<WorkerRedis> => {
+  if (config.redisUrl === null) return { redis: null, close() {} };
   const redis = createRedisClient(config.redisUrl, { name: `cluster-state-lab:worker-${workerId}` });
   let up = false;
+  let closing = false;
   // Log transitions, not every failed reconnection attempt.
   redis.on('ready', () => {
     if (!up) log.info(`worker ${workerId}: Redis up`);
     up = true;
   });
   redis.on('close', () => {
-    if (up) log.warn(`worker ${workerId}: Redis down; Redis routes answer 503 (cache: database) until it is back`);
+    if (up && !closing) {
+      log.warn(`worker ${workerId}: Redis down; Redis routes answer 503 (cache: database) until it is back`);
+    }
     up = false;
   });
   redis.on('error', () => {});
   if (!(await connectRedis(redis)))
     log.warn(`worker ${workerId}: Redis is down at start-up; reconnecting in the background`);
-  return redis;
-};
-
-/** Why listen() failed, in one line for the primary to print. */
-const describeListenError = (config: Config, error: NodeJS.ErrnoException): string => {
-  const where = `${config.host}:${config.port}`;
-  switch (error.code) {
-    case 'EADDRINUSE':
-      return `Port ${config.port} on ${config.host} is already in use; stop what uses it or pick another with --port (0 = any free port).`;
-    case 'EADDRNOTAVAIL':
-      return `Cannot listen on ${where}: the address is not one of this machine's (check --host).`;
-    case 'EACCES':
-      return `Cannot listen on ${where}: permission denied (ports below 1024 need privileges).`;
-    default:
-      return `Cannot listen on ${where}: ${error.message}`;
-  }
+  return {
+    redis,
+    close() {
+      closing = true;
+      redis.disconnect();
+    },
+  };
 };
 
 /** Serve until told to stop; resolves to the process exit code. */
 export const runWorker = async ({ config, log, channel }: WorkerOptions): Promise<number> => {
   const identity: WorkerIdentity = { id: cluster.worker?.id ?? 0, pid: process.pid };
-  const redis = await connectWorkerRedis(config, log, identity.id);
-  return serve({ config, log, channel, identity, redis });
+  const { redis, close } = await connectWorkerRedis(config, log, identity.id);
+  return serve({ config, log, channel, identity, redis, closeRedis: close });
 };
 
 const serve = ({
@@ -74,7 +72,8 @@ const serve = ({
   channel,
   identity,
   redis,
-}: WorkerOptions & { identity: WorkerIdentity; redis: Redis | null }): Promise<number> =>
+  closeRedis,
+}: WorkerOptions & { identity: WorkerIdentity; redis: Redis | null; closeRedis: () => void }): Promise<number> =>
   new Promise((resolve) => {
     const lab = createLab({
       config,
@@ -96,8 +95,10 @@ const serve = ({
               token: config.adminToken,
               crash: () => {
                 log.warn(`worker ${identity.id} (pid ${identity.pid}) exiting with code 1: POST /admin/crash`);
-                // Long enough for the answer to leave; then this process, and its memory, is gone.
-                setTimeout(() => resolve(1), CRASH_DELAY_MS);
+                // A planned exit: the primary replaces this worker without counting it towards a crash loop.
+                channel.notify('exiting', { reason: 'POST /admin/crash' });
+                // The answer leaves during the linger; then this process, and its memory, is gone.
+                drain.leave(1);
               },
               ...primaryAdmin(channel),
             },
@@ -106,7 +107,10 @@ const serve = ({
     const server = createHttpServer({
       identity,
       keepAlive: config.keepAlive,
-      handle: getRequestListener(app.fetch),
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      // The URL's host when the request names none (HTTP/1.0): no route reads it.
+      handle: getRequestListener(app.fetch, { hostname: 'localhost' }),
       onRequest: () => {
         lab.requests += 1;
       },
@@ -116,7 +120,7 @@ const serve = ({
 
     const drain = createDrain({
       server,
-      redis,
+      closeRedis,
       log,
       identity,
       timeoutMs: config.shutdownTimeoutMs,

@@ -1,11 +1,15 @@
 // `npm run demo`: the guided lessons, each on clusters it starts itself on free ports, with figures
 // measured live. --list, --lesson N, --workers N.
 import { parseFlags, parseIntegerValue } from '../../src/config-parsers.js';
+import { AppError } from '../../src/errors.js';
 import { isolationLessons, type Lesson } from './lessons-isolation.js';
+import { schedulingLessons } from './lessons-scheduling.js';
 import { sharingLessons } from './lessons-sharing.js';
 import { openStage } from './stage.js';
 
-export const LESSONS: readonly Lesson[] = [...isolationLessons, ...sharingLessons];
+export const LESSONS: readonly Lesson[] = [...isolationLessons, ...sharingLessons, ...schedulingLessons];
+/** The highest lesson number (lessons are numbered, not counted: numbers are what teachers say). */
+const LAST_LESSON = Math.max(...LESSONS.map((lesson) => lesson.number));
 
 export interface DemoArgs {
   help: boolean;
@@ -21,7 +25,7 @@ export const demoHelpText = (): string =>
     'Usage: npm run demo -- [--list] [--lesson N] [--workers N]',
     '',
     '  --list         list the lessons',
-    `  --lesson <n>   run one lesson (1-${LESSONS.length}); default: all of them`,
+    `  --lesson <n>   run one lesson (1-${LAST_LESSON}); default: all of them`,
     '  --workers <n>  workers per cluster, 2-16 (default 4)',
     '  -h, --help     show this help',
     '',
@@ -38,7 +42,10 @@ export const parseDemoArgs = (argv: readonly string[]): DemoArgs => {
     lesson: { type: 'string' },
     workers: { type: 'string' },
   });
-  const lesson = typeof values.lesson === 'string' ? integer(values.lesson, '--lesson', 1, LESSONS.length) : null;
+  const lesson = typeof values.lesson === 'string' ? integer(values.lesson, '--lesson', 1, LAST_LESSON) : null;
+  if (lesson !== null && !LESSONS.some((candidate) => candidate.number === lesson)) {
+    throw new AppError('E_CONFIG', `There is no lesson ${lesson}; --list lists them.`);
+  }
   return {
     help: values.help === true,
     list: values.list === true,

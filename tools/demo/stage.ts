@@ -6,7 +6,7 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectRedis, createRedisClient } from '../../src/redis/client.js';
+import { connectRedis, createRedisClient, redactRedisUrl } from '../../src/redis/client.js';
 import { findRedisServer, type RedisServer, startRedisServer } from '../../src/redis/server.js';
 import type { ClusterStats } from '../../src/stats.js';
 import { runLoad, type Sample } from '../hammer/load.js';
@@ -41,13 +41,19 @@ export const openStage = async ({ workers, env }: { workers: number; env: NodeJS
   let redisServer: RedisServer | null = null;
   let redisUrl: string | null = env.REDIS_URL !== undefined && env.REDIS_URL !== '' ? env.REDIS_URL : null;
   let redisNote = 'Redis: REDIS_URL.';
+  // Asked once, here: a REDIS_URL that does not answer would make every lesson's cluster refuse to
+  // start (the lab exits when its --redis-url is unreachable), even the lessons that need no Redis.
+  let unreachable = '';
+  if (redisUrl !== null && !(await answers(redisUrl))) {
+    unreachable = `REDIS_URL (${redactRedisUrl(redisUrl)}) does not answer, so the demo goes on without it. `;
+    redisUrl = null;
+  }
   if (redisUrl === null && (await findRedisServer(env)) !== null) {
     redisServer = await startRedisServer({ dir: join(dataDir, 'redis'), appendOnly: true });
     redisUrl = redisServer.url;
-    redisNote = `Redis: a private redis-server (pid ${redisServer.pid}) on ${redisUrl}, stopped at the end.`;
+    redisNote = `Redis: ${unreachable}A private redis-server (pid ${redisServer.pid}) on ${redisUrl}, stopped at the end.`;
   } else if (redisUrl === null) {
-    redisNote =
-      'Redis: none. Lessons skip their Redis parts; set REDIS_URL=redis://host:port or install redis-server to see them.';
+    redisNote = `Redis: none. ${unreachable}Lessons skip their Redis parts; set REDIS_URL=redis://host:port or install redis-server to see them.`;
   }
 
   const runId = `${process.pid}-${Date.now().toString(36)}`;
@@ -95,6 +101,17 @@ export const openStage = async ({ workers, env }: { workers: number; env: NodeJS
     },
     killAll: () => group.killAll(),
   };
+};
+
+/** One connection attempt, bounded: does this Redis answer? */
+const answers = async (url: string): Promise<boolean> => {
+  const client = createRedisClient(url, { name: 'cluster-state-lab:demo' });
+  client.on('error', () => {});
+  try {
+    return await connectRedis(client);
+  } finally {
+    client.disconnect();
+  }
 };
 
 const deleteKeys = async (url: string, pattern: string): Promise<void> => {

@@ -9,6 +9,8 @@ export interface ReadyEvent {
   workers: { id: number; pid: number }[];
   /** Where Redis came from (`url`, `private`, `none`) and its URL, password redacted. */
   redis?: { origin: string; url: string | null };
+  /** Who hands out connections: `rr` (the primary, in turn) or `os` (the kernel). */
+  schedule?: string;
 }
 
 const isReadyEvent = (value: unknown): value is ReadyEvent => {
