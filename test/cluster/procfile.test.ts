@@ -35,7 +35,12 @@ describe('the Procfile', () => {
         20_000,
         'the web process banner',
       ).then((port) => `http://127.0.0.1:${port}`);
-      expect(output).toContain(`redis://127.0.0.1:${redisPort} (from --redis-url/REDIS_URL), up`);
+      // foreman passes the banner on in chunks: wait for its Redis line rather than assume it came.
+      await waitFor(
+        () => (output.includes(`redis://127.0.0.1:${redisPort} (from --redis-url/REDIS_URL), up`) ? true : undefined),
+        20_000,
+        "the banner's Redis line",
+      );
       const first = await getJson<{ current_count: number; strategy: string }>(`${url}/counter/redis`);
       const second = await getJson<{ current_count: number }>(`${url}/counter/redis`);
       expect(first.body).toMatchObject({ current_count: 1, strategy: 'redis' });
