@@ -8,6 +8,11 @@ export type ErrorCode =
   | 'E_IPC_TIMEOUT'
   | 'E_DATA_DIR'
   | 'E_LOCK_TIMEOUT'
+  | 'E_LOCK_LOST'
+  | 'E_COUNTER_OVERFLOW'
+  | 'E_DISK_FULL'
+  | 'E_DATA_DIR_GONE'
+  | 'E_STORAGE'
   | 'E_CORRUPT_STATE'
   | 'E_REDIS_DOWN'
   | 'E_REDIS_DISABLED';

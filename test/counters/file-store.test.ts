@@ -1,0 +1,93 @@
+// The fence of the file counter's store, one step at a time: a holder "stalls" inside its commit
+// (its update callback runs other holders' commits), exactly where a real stall would leave it.
+import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { updateFileCounter } from '../../src/counters/file.js';
+import {
+  collectGarbage,
+  commitNext,
+  createCursor,
+  GC_INTERVAL_VERSIONS,
+  openFileStore,
+} from '../../src/counters/file-store.js';
+
+let dataDir: string;
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'csl-file-store-'));
+});
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the file store', () => {
+  it('refuses the write of a holder whose version another holder wrote while it stalled (E_LOCK_LOST)', () => {
+    const store = openFileStore({ dataDir });
+    const [stalled, other] = [createCursor(), createCursor()];
+    commitNext(store, stalled, (value) => value + 5);
+    let otherValue = 0;
+    expect(() =>
+      commitNext(store, stalled, (value) => {
+        // While "stalled" holds its base (5), another holder commits on the same base.
+        otherValue = commitNext(store, other, (base) => base + 3).value;
+        return value + 2;
+      }),
+    ).toThrow(expect.objectContaining({ code: 'E_LOCK_LOST' }));
+    expect(otherValue).toBe(8);
+    // The stalled holder's batch (6, 7) was never written; the next commit builds on 8.
+    expect(commitNext(store, stalled, (value) => value + 1)).toEqual({ version: 3, value: 9 });
+  });
+
+  it('without the fence, the late write replaces the other holder’s: the same values twice', async () => {
+    const store = openFileStore({ dataDir, fencing: false });
+    const [stalled, other] = [createCursor(), createCursor()];
+    commitNext(store, stalled, (value) => value + 5);
+    let otherHead = { version: 0, value: 0 };
+    const late = commitNext(store, stalled, (value) => {
+      otherHead = commitNext(store, other, (base) => base + 3);
+      return value + 2;
+    });
+    // Both answered from base 5: 6, 7, 8 and 6, 7; version 2 now says 7, as if 8 never happened.
+    expect(otherHead).toEqual({ version: 2, value: 8 });
+    expect(late).toEqual({ version: 2, value: 7 });
+    expect(await readlink(join(dataDir, 'file-counter', '2'))).toBe('7');
+  });
+
+  // About 3 s on an idle machine: 3,000 commits, each a lock and a few system calls.
+  it(`collects old versions every ${GC_INTERVAL_VERSIONS}, and the count goes on exactly`, {
+    timeout: 60_000,
+  }, async () => {
+    const store = openFileStore({ dataDir });
+    const cursor = createCursor();
+    const total = GC_INTERVAL_VERSIONS * 3 + 7;
+    for (let commit = 0; commit < total; commit += 1) await updateFileCounter(store, cursor, (value) => value + 2);
+    const names = await readdir(join(dataDir, 'file-counter'));
+    const versions = names.filter((name) => /^\d+$/.test(name)).map(Number);
+    expect(Math.max(...versions)).toBe(total);
+    expect(Math.min(...versions)).toBe(GC_INTERVAL_VERSIONS * 2);
+    expect(await readdir(join(dataDir, 'file-counter', 'floor'))).toEqual([String(GC_INTERVAL_VERSIONS * 2)]);
+    // A fresh process (no cursor) finds the head by listing.
+    expect(commitNext(store, createCursor(), (value) => value + 1).value).toBe(total * 2 + 1);
+  });
+
+  it('refuses the write of a holder that stalled until its version was collected, and removes it', {
+    timeout: 60_000,
+  }, async () => {
+    const store = openFileStore({ dataDir });
+    const [stalled, others] = [createCursor(), createCursor()];
+    commitNext(store, stalled, (value) => value + 1);
+    expect(() =>
+      commitNext(store, stalled, (value) => {
+        // Meanwhile the others commit long enough for version 2 to be written and collected again.
+        for (let commit = 0; commit < GC_INTERVAL_VERSIONS * 2; commit += 1) {
+          collectGarbage(store, commitNext(store, others, (base) => base + 1).version);
+        }
+        return value + 1;
+      }),
+    ).toThrow(expect.objectContaining({ code: 'E_LOCK_LOST' }));
+    // Its version 2 could be created again (the name was free), but it was below the floor: removed.
+    expect(await readdir(join(dataDir, 'file-counter'))).not.toContain('2');
+    expect(commitNext(store, createCursor(), (value) => value + 1).value).toBe(GC_INTERVAL_VERSIONS * 2 + 2);
+  });
+});
