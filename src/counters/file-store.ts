@@ -35,7 +35,7 @@ export interface FileStore {
   floorDir: string;
   /** `<data dir>/counter.json`, read once when there is no record yet. */
   legacyPath: string;
-  /** false: the next record replaces whatever is there (rename), as a lease-only design would. */
+  /** false (`--file-fencing off`): counter.json replaced under the lock alone, as the lab did before (file-unfenced.ts). */
   fencing: boolean;
 }
 
@@ -44,10 +44,12 @@ export const openFileStore = ({ dataDir, fencing = true }: { dataDir: string; fe
   return { dataDir, dir, floorDir: join(dir, FLOOR_DIR), legacyPath: join(dataDir, LEGACY_COUNTER_FILE), fencing };
 };
 
-/** A committed value and the version that holds it (0: no record yet; the value then comes from counter.json or is 0). */
+/** A committed value and the version that holds it (0: no record yet). */
 export interface Head {
   version: number;
   value: number;
+  /** The value came from counter.json (see scanHead); the commit retires that file. */
+  legacy?: boolean;
 }
 
 /** What one process remembers between commits, so that it finds the head in a few probes. */
@@ -92,13 +94,13 @@ export const readRecord = (store: FileStore, version: number): number | null => 
   return parseCount(path, target, 'a symbolic link to a count from 0 to 2^53 - 1');
 };
 
-/** The count in counter.json (`{"value": n}`), 0 without one. */
-const readLegacy = (store: FileStore): number => {
+/** The count in counter.json (`{"value": n}`); null without one. */
+export const readLegacy = (store: FileStore): number | null => {
   let text: string;
   try {
     text = readFileSync(store.legacyPath, 'utf8');
   } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return 0;
+    if (errnoOf(error) === 'ENOENT') return null;
     // A read() error (EISDIR) names no path; the message should.
     throw Object.assign(error as NodeJS.ErrnoException, { path: store.legacyPath });
   }
@@ -118,8 +120,11 @@ const readLegacy = (store: FileStore): number => {
 const isDirectory = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
 
 /**
- * Read every name to find the head (the highest version). `create`: make the directory when it is
- * missing (a first commit); never the data dir itself, whose absence is a condition to report.
+ * Read every name to find the head (the highest version). A counter.json, when there is one, holds
+ * the current count: the one from before records existed, or one written since with
+ * `--file-fencing off` (which keeps that file, as the lab did before); the next commit carries it on
+ * as the next version and retires the file. `create`: make the directory when it is missing (a first
+ * commit); never the data dir itself, whose absence is a condition to report.
  */
 const scanHead = (store: FileStore, create: boolean): Head => {
   // A record read by name can be collected between the listing and the read: then list again.
@@ -139,7 +144,9 @@ const scanHead = (store: FileStore, create: boolean): Head => {
     }
     let top = 0;
     for (const name of names) top = Math.max(top, versionOf(name) ?? 0);
-    if (top === 0) return { version: 0, value: readLegacy(store) };
+    const legacy = readLegacy(store);
+    if (legacy !== null) return { version: top, value: legacy, legacy: true };
+    if (top === 0) return { version: 0, value: 0 };
     const value = readRecord(store, top);
     if (value !== null) return { version: top, value };
     if (attempt >= 3) throw corrupt(recordPath(store, top), 'listed, then gone, again and again');
@@ -186,7 +193,7 @@ const readFloor = (store: FileStore): number => {
   return floor;
 };
 
-const unlinkQuietly = (path: string): void => {
+export const unlinkQuietly = (path: string): void => {
   try {
     unlinkSync(path);
   } catch {
@@ -220,19 +227,6 @@ const writeFenced = (store: FileStore, cursor: Cursor, base: Head, next: Head): 
   }
 };
 
-/** The lease-only commit (`--file-fencing off`): rename replaces whatever holds this version by now. */
-const writeUnfenced = (store: FileStore, next: Head): void => {
-  const temp = join(store.dir, `tmp.${process.pid}`);
-  unlinkQuietly(temp);
-  symlinkSync(String(next.value), temp);
-  try {
-    renameSync(temp, recordPath(store, next.version));
-  } catch (error) {
-    unlinkQuietly(temp);
-    throw error;
-  }
-};
-
 /**
  * Find the head, compute the next value from it, write it as the next version. Synchronous: the
  * caller holds the lock for these few system calls only. `update` may throw (an overflow): nothing is
@@ -242,10 +236,9 @@ export const commitNext = (store: FileStore, cursor: Cursor, update: (value: num
   try {
     const base = findHead(store, cursor);
     const next = { version: base.version + 1, value: update(base.value) };
-    if (store.fencing) writeFenced(store, cursor, base, next);
-    else writeUnfenced(store, next);
+    writeFenced(store, cursor, base, next);
     cursor.head = next;
-    if (base.version === 0) retireLegacy(store);
+    if (base.legacy === true) retireLegacy(store);
     return next;
   } catch (error) {
     cursor.head = null;
@@ -262,19 +255,10 @@ const retireLegacy = (store: FileStore): void => {
   }
 };
 
-const isRunning = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoOf(error) === 'EPERM';
-  }
-};
-
 /**
  * After the commit of `version`, every GC_INTERVAL_VERSIONS versions: raise the floor, then remove
- * the records (and markers) below it, and temp links of dead processes. Best effort: a failure only
- * leaves more links behind, for the next collection.
+ * the records (and markers) below it. Best effort: a failure only leaves more links behind, for the
+ * next collection.
  */
 export const collectGarbage = (store: FileStore, version: number): void => {
   const floor = version - GC_INTERVAL_VERSIONS;
@@ -287,11 +271,7 @@ export const collectGarbage = (store: FileStore, version: number): void => {
       if (errnoOf(error) !== 'EEXIST') throw error;
     }
     for (const name of readdirSync(store.dir)) {
-      const old = versionOf(name);
-      const tempOf = /^tmp\.(\d+)$/.exec(name)?.[1];
-      if ((old !== null && old < floor) || (tempOf !== undefined && !isRunning(Number(tempOf)))) {
-        unlinkQuietly(join(store.dir, name));
-      }
+      if ((versionOf(name) ?? floor) < floor) unlinkQuietly(join(store.dir, name));
     }
     for (const name of readdirSync(store.floorDir)) {
       if ((versionOf(name) ?? floor) < floor) unlinkQuietly(join(store.floorDir, name));
@@ -303,6 +283,9 @@ export const collectGarbage = (store: FileStore, version: number): void => {
 
 /** The count now, as the primary shows it: read only, never creating anything. */
 export const peekCount = (store: FileStore, cursor: Cursor): number => {
+  // counter.json first: with --file-fencing off it is the count, and the records are left behind.
+  const legacy = readLegacy(store);
+  if (legacy !== null) return legacy;
   const head = findHead(store, cursor, false);
   if (head.version > 0) cursor.head = head;
   return head.value;

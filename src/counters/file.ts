@@ -26,6 +26,7 @@ import {
   openFileStore,
   peekCount,
 } from './file-store.js';
+import { commitUnfenced } from './file-unfenced.js';
 import { type Counter, type CounterStrategy, lastSeen } from './strategy.js';
 
 export { FILE_LOCK_OPTIONS, FILE_LOCK_TIMEOUT_MS } from './file-lock.js';
@@ -62,14 +63,14 @@ export const updateFileCounter = async (
   try {
     const lease = await acquireFileLock(store.dir);
     try {
-      head = commitNext(store, cursor, update);
+      head = store.fencing ? commitNext(store, cursor, update) : commitUnfenced(store, update);
     } finally {
       lease.release();
     }
   } catch (error) {
     throw asStorageError(error, store);
   }
-  collectGarbage(store, head.version);
+  if (store.fencing) collectGarbage(store, head.version);
   return head;
 };
 

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LESSONS } from '../../tools/demo/run-demo.js';
 import { isAlive, pathWithoutRedis, removeTempDirs } from '../helpers/cluster.js';
 
 afterEach(removeTempDirs);
@@ -10,17 +11,18 @@ const runDemo = (args: string[], env: Record<string, string> = {}) =>
   execa('node', [DEMO, ...args], { reject: false, env, timeout: 120_000 });
 
 describe('npm run demo', () => {
-  it('lists the seven lessons, one line each starting with its number', async () => {
+  it('lists every lesson, one line each starting with its number', async () => {
     const { exitCode, stdout } = await runDemo(['--list']);
     expect(exitCode).toBe(0);
     const lines = stdout.trim().split('\n');
-    expect(lines).toHaveLength(7);
+    expect(lines).toHaveLength(LESSONS.length);
+    expect(lines[7]).toMatch(/^8\. A stalled lock holder, with and without fencing/);
     expect(lines[0]).toMatch(/^1\. One worker/);
     for (const [index, line] of lines.entries()) expect(line).toMatch(new RegExp(`^${index + 1}\\. `));
   });
 
   it.each([
-    [['--lesson', '9'], 'Expected `--lesson` to be an integer from 1 to 7, got `9`.'],
+    [['--lesson', '99'], `Expected \`--lesson\` to be an integer from 1 to ${LESSONS.length}, got \`99\`.`],
     [['--workers', 'many'], 'Expected `--workers` to be an integer from 2 to 16, got `many`.'],
   ])('refuses %j with exit code 2', async (args, message) => {
     const { exitCode, stderr } = await runDemo(args);

@@ -1,6 +1,6 @@
 // The fence of the file counter's store, one step at a time: a holder "stalls" inside its commit
 // (its update callback runs other holders' commits), exactly where a real stall would leave it.
-import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import {
   GC_INTERVAL_VERSIONS,
   openFileStore,
 } from '../../src/counters/file-store.js';
+import { commitUnfenced } from '../../src/counters/file-unfenced.js';
 
 let dataDir: string;
 beforeEach(async () => {
@@ -39,19 +40,29 @@ describe('the file store', () => {
     expect(commitNext(store, stalled, (value) => value + 1)).toEqual({ version: 3, value: 9 });
   });
 
-  it('without the fence, the late write replaces the other holder’s: the same values twice', async () => {
+  it('without the fence (--file-fencing off, the lab before), the late write puts an old count back', async () => {
     const store = openFileStore({ dataDir, fencing: false });
-    const [stalled, other] = [createCursor(), createCursor()];
-    commitNext(store, stalled, (value) => value + 5);
-    let otherHead = { version: 0, value: 0 };
-    const late = commitNext(store, stalled, (value) => {
-      otherHead = commitNext(store, other, (base) => base + 3);
+    commitUnfenced(store, (value) => value + 5);
+    let otherValue = 0;
+    const late = commitUnfenced(store, (value) => {
+      otherValue = commitUnfenced(store, (base) => base + 3).value;
       return value + 2;
     });
-    // Both answered from base 5: 6, 7, 8 and 6, 7; version 2 now says 7, as if 8 never happened.
-    expect(otherHead).toEqual({ version: 2, value: 8 });
-    expect(late).toEqual({ version: 2, value: 7 });
-    expect(await readlink(join(dataDir, 'file-counter', '2'))).toBe('7');
+    // Both answered from 5: 6, 7, 8 and 6, 7; counter.json now says 7, and 8 comes again next.
+    expect([otherValue, late.value]).toEqual([8, 7]);
+    expect(JSON.parse(await readFile(join(dataDir, 'counter.json'), 'utf8'))).toEqual({ value: 7 });
+    expect(commitUnfenced(store, (value) => value + 1).value).toBe(8);
+  });
+
+  it('keeps the count when a data dir goes from fenced to --file-fencing off and back', async () => {
+    const fenced = openFileStore({ dataDir });
+    const unfenced = openFileStore({ dataDir, fencing: false });
+    for (let commit = 0; commit < 3; commit += 1) await updateFileCounter(fenced, createCursor(), (value) => value + 1);
+    expect((await updateFileCounter(unfenced, createCursor(), (value) => value + 1)).value).toBe(4);
+    expect((await updateFileCounter(unfenced, createCursor(), (value) => value + 1)).value).toBe(5);
+    expect((await updateFileCounter(fenced, createCursor(), (value) => value + 1)).value).toBe(6);
+    expect(await readdir(dataDir)).not.toContain('counter.json');
+    expect(await readlink(join(dataDir, 'file-counter', '4'))).toBe('6');
   });
 
   // About 3 s on an idle machine: 3,000 commits, each a lock and a few system calls.

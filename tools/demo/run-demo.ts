@@ -1,11 +1,12 @@
 // `npm run demo`: the guided lessons, each on clusters it starts itself on free ports, with figures
 // measured live. --list, --lesson N, --workers N.
 import { parseFlags, parseIntegerValue } from '../../src/config-parsers.js';
+import { fencingLessons } from './lessons-fencing.js';
 import { isolationLessons, type Lesson } from './lessons-isolation.js';
 import { sharingLessons } from './lessons-sharing.js';
 import { openStage } from './stage.js';
 
-export const LESSONS: readonly Lesson[] = [...isolationLessons, ...sharingLessons];
+export const LESSONS: readonly Lesson[] = [...isolationLessons, ...sharingLessons, ...fencingLessons];
 
 export interface DemoArgs {
   help: boolean;
