@@ -1,20 +1,8 @@
-// The file counter's storage, built so that a write from a lock holder that stalled can be refused.
-// Every commit adds one immutable record: a symbolic link `<data dir>/file-counter/<version>` whose
-// target is the value (`ls -l` reads `1041 -> 52017`). symlink() creates a name and its content in one
-// step and fails with EEXIST when the name exists, so version N+1 is written once, by one holder; a
-// holder whose lock was taken over while it stalled finds its version taken and commits nothing.
-// That is the fence: the lock keeps the holders in turn when all is well, the fence keeps the count
-// exact when it is not. The head is the highest version; old records are collected behind a floor.
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  renameSync,
-  statSync,
-  symlinkSync,
-  unlinkSync,
-} from 'node:fs';
+// The file counter's storage: one immutable record per commit, a symbolic link
+// `<data dir>/file-counter/<version>` whose target is the count (`ls -l` reads `1041 -> 52017`). The
+// current count is the highest version, the head; this file reads records and finds the head, and
+// file-commit.ts writes the next version, fenced.
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 
@@ -22,18 +10,13 @@ export const FILE_COUNTER_DIR = 'file-counter';
 /** The file the counter kept before records (`{"value": n}`): its count is taken over once. */
 export const LEGACY_COUNTER_FILE = 'counter.json';
 const FLOOR_DIR = 'floor';
-/**
- * Every this many versions the committer collects the records older than this many versions, so the
- * directory holds between one and two thousand small links.
- */
-export const GC_INTERVAL_VERSIONS = 1000;
 
 export interface FileStore {
   dataDir: string;
   /** `<data dir>/file-counter`: the records, and `floor/`. */
   dir: string;
   floorDir: string;
-  /** `<data dir>/counter.json`, read once when there is no record yet. */
+  /** `<data dir>/counter.json`: the count from before records, or one written with `--file-fencing off`. */
   legacyPath: string;
   /** false (`--file-fencing off`): counter.json replaced under the lock alone, as the lab did before (file-unfenced.ts). */
   fencing: boolean;
@@ -61,11 +44,11 @@ export interface Cursor {
 
 export const createCursor = (): Cursor => ({ head: null, floor: 0 });
 
-const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
+export const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
 
-const recordPath = (store: FileStore, version: number): string => join(store.dir, String(version));
+export const recordPath = (store: FileStore, version: number): string => join(store.dir, String(version));
 
-const versionOf = (name: string): number | null => (/^[1-9]\d{0,15}$/.test(name) ? Number(name) : null);
+export const versionOf = (name: string): number | null => (/^[1-9]\d{0,15}$/.test(name) ? Number(name) : null);
 
 const corrupt = (path: string, detail: string): AppError =>
   new AppError(
@@ -187,101 +170,6 @@ export const findHead = (store: FileStore, cursor: Cursor, create = true): Head 
 };
 
 /** The highest floor marker: records below it may be gone, and one found there is garbage. */
-const readFloor = (store: FileStore): number => {
-  let floor = 0;
-  for (const name of readdirSync(store.floorDir)) floor = Math.max(floor, versionOf(name) ?? 0);
-  return floor;
-};
-
-export const unlinkQuietly = (path: string): void => {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Gone already, or the next collection removes it.
-  }
-};
-
-const lockLost = (store: FileStore, version: number): AppError =>
-  new AppError(
-    'E_LOCK_LOST',
-    `This worker stalled while it held the file counter's lock, and another process took the lock over and ` +
-      `wrote version ${version} of ${store.dir} first; this worker's batch was refused and handed out no value. Try again.`,
-  );
-
-/** Commit by creating the record: EEXIST means another holder wrote this version while we stalled. */
-const writeFenced = (store: FileStore, cursor: Cursor, base: Head, next: Head): void => {
-  const path = recordPath(store, next.version);
-  try {
-    symlinkSync(String(next.value), path);
-  } catch (error) {
-    if (errnoOf(error) === 'EEXIST') throw lockLost(store, next.version);
-    throw error;
-  }
-  // A name can be created again once it was collected: a holder that stalled long enough for that
-  // built on a record below the floor, written before any record under it goes. Its own is garbage.
-  const floor = readFloor(store);
-  cursor.floor = Math.max(cursor.floor, floor);
-  if (base.version < floor) {
-    if (next.version < floor) unlinkQuietly(path);
-    throw lockLost(store, next.version);
-  }
-};
-
-/**
- * Find the head, compute the next value from it, write it as the next version. Synchronous: the
- * caller holds the lock for these few system calls only. `update` may throw (an overflow): nothing is
- * written then. Any error leaves the cursor empty, so the next commit looks again from scratch.
- */
-export const commitNext = (store: FileStore, cursor: Cursor, update: (value: number) => number): Head => {
-  try {
-    const base = findHead(store, cursor);
-    const next = { version: base.version + 1, value: update(base.value) };
-    writeFenced(store, cursor, base, next);
-    cursor.head = next;
-    if (base.legacy === true) retireLegacy(store);
-    return next;
-  } catch (error) {
-    cursor.head = null;
-    throw error;
-  }
-};
-
-/** counter.json's count lives on in the records now; keep the file, under a name nobody reads. */
-const retireLegacy = (store: FileStore): void => {
-  try {
-    renameSync(store.legacyPath, `${store.legacyPath}.migrated`);
-  } catch {
-    // There was none (a fresh data dir), or another process moved it first.
-  }
-};
-
-/**
- * After the commit of `version`, every GC_INTERVAL_VERSIONS versions: raise the floor, then remove
- * the records (and markers) below it. Best effort: a failure only leaves more links behind, for the
- * next collection.
- */
-export const collectGarbage = (store: FileStore, version: number): void => {
-  const floor = version - GC_INTERVAL_VERSIONS;
-  if (version % GC_INTERVAL_VERSIONS !== 0 || floor < 1) return;
-  try {
-    // The marker first: from here on a holder that built on a record below it refuses its own write.
-    try {
-      symlinkSync(String(floor), join(store.floorDir, String(floor)));
-    } catch (error) {
-      if (errnoOf(error) !== 'EEXIST') throw error;
-    }
-    for (const name of readdirSync(store.dir)) {
-      if ((versionOf(name) ?? floor) < floor) unlinkQuietly(join(store.dir, name));
-    }
-    for (const name of readdirSync(store.floorDir)) {
-      if ((versionOf(name) ?? floor) < floor) unlinkQuietly(join(store.floorDir, name));
-    }
-  } catch {
-    // Collected next time.
-  }
-};
-
-/** The count now, as the primary shows it: read only, never creating anything. */
 export const peekCount = (store: FileStore, cursor: Cursor): number => {
   // counter.json first: with --file-fencing off it is the count, and the records are left behind.
   const legacy = readLegacy(store);

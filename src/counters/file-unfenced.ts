@@ -3,7 +3,8 @@
 // holder that stalls before its rename past the lock's 2 s lease writes an old count over a newer one,
 // and every worker counts those numbers again. Nothing checks that the write is still current.
 import { renameSync, writeFileSync } from 'node:fs';
-import { createCursor, type FileStore, findHead, type Head, readLegacy, unlinkQuietly } from './file-store.js';
+import { unlinkQuietly } from './file-commit.js';
+import { createCursor, type FileStore, findHead, type Head, readLegacy } from './file-store.js';
 
 /**
  * Replace counter.json with `update(count)`. Without counter.json (a fenced run left records) the

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { batchIncrements } from './batch.js';
+import { collectGarbage, commitNext } from './file-commit.js';
 import {
   asStorageError,
   type ConditionNotice,
@@ -16,20 +17,10 @@ import {
   createConditionReporter,
 } from './file-conditions.js';
 import { acquireFileLock } from './file-lock.js';
-import {
-  type Cursor,
-  collectGarbage,
-  commitNext,
-  createCursor,
-  type FileStore,
-  type Head,
-  openFileStore,
-  peekCount,
-} from './file-store.js';
+import { type Cursor, createCursor, type FileStore, type Head, openFileStore, peekCount } from './file-store.js';
 import { commitUnfenced } from './file-unfenced.js';
 import { type Counter, type CounterStrategy, lastSeen } from './strategy.js';
 
-export { FILE_LOCK_OPTIONS, FILE_LOCK_TIMEOUT_MS } from './file-lock.js';
 export { type FileStore, openFileStore } from './file-store.js';
 
 /** The file counter's store for a config: `<data dir>/file-counter`, fenced unless `--file-fencing off`. */
@@ -70,7 +61,8 @@ export const updateFileCounter = async (
   } catch (error) {
     throw asStorageError(error, store);
   }
-  if (store.fencing) collectGarbage(store, head.version);
+  // Not awaited: the removals run beside the next requests.
+  if (store.fencing) void collectGarbage(store, head.version);
   return head;
 };
 
