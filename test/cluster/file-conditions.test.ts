@@ -182,3 +182,19 @@ describe('the file counter’s paths going wrong', () => {
     expectNoStackTrace(cluster);
   });
 });
+
+describe('the file counter at 2^53 - 1', () => {
+  it('answers 409 E_COUNTER_OVERFLOW instead of writing a count it could not read back', async () => {
+    const dataDir = await makeTempDir();
+    await writeFile(join(dataDir, 'counter.json'), '{"value": 9007199254740990}\n');
+    const cluster = await startCluster(['--workers', '2', '--data-dir', dataDir]);
+    expect((await counterFile(cluster)).body.current_count).toBe(Number.MAX_SAFE_INTEGER);
+    for (const { status, body } of await ask(cluster, 4)) {
+      expect(status).toBe(409);
+      expect(body.error).toBe('E_COUNTER_OVERFLOW');
+      expect(body.message).toContain('POST /admin/reset?shared=1');
+    }
+    expect(await sharedFileCount(cluster)).toBe(Number.MAX_SAFE_INTEGER);
+    expectNoStackTrace(cluster);
+  });
+});

@@ -3,11 +3,19 @@
 // no value is handed out twice; without it (--file-fencing off) the late write hands out duplicates.
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { measureStalledHolder, type StallResult } from '../../tools/demo/stalled-holder.js';
 import { ProcessGroup } from '../../tools/lib/processes.js';
 import { findStrace, STRACE_MISSING } from '../../tools/lib/strace.js';
-import { type ClusterProcess, makeTempDir, startCluster, stopAllClusters } from '../helpers/cluster.js';
+import {
+  type ClusterProcess,
+  makeTempDir,
+  pathWithoutRedis,
+  startCluster,
+  stopAllClusters,
+} from '../helpers/cluster.js';
 
 const STALL_US = 3_000_000;
 const RENAMES = ['rename', 'renameat', 'renameat2'];
@@ -120,5 +128,43 @@ describe('a file counter worker SIGSTOPped for 3 s while it holds the lock, unde
     expect(result.straceOutput).toMatch(/readlink\(".*file-counter\/\d+"/);
     expect(result.fault).toMatch(/stopped by SIGSTOP/);
     expectExact(result);
+  });
+});
+
+describe('lesson 8, a stalled lock holder with and without fencing', () => {
+  const DEMO = fileURLToPath(new URL('../../dist/tools/demo.js', import.meta.url));
+  const number = (text: string | undefined): number => Number(text?.replaceAll(',', ''));
+
+  it('prints the duplicates it measured with the fence off, none with it on, and counts that add up', {
+    timeout: 300_000,
+  }, async () => {
+    const { exitCode, stdout } = await execa('node', [DEMO, '--lesson', '8', '--workers', '4'], {
+      reject: false,
+      timeout: 240_000,
+    });
+    expect(exitCode).toBe(0);
+    const cells = '\\s+([\\d,]+)'.repeat(4);
+    const off = new RegExp(`^\\s+off\\s+rename → 0${cells}$`, 'm').exec(stdout);
+    const on = new RegExp(`^\\s+on\\s+symlink → EEXIST${cells}$`, 'm').exec(stdout);
+    expect(off, stdout).not.toBeNull();
+    expect(on, stdout).not.toBeNull();
+    const [, , , offTwice] = (off ?? []).map(number);
+    const [, onOk, onFailed, onTwice, onAdded] = (on ?? []).map(number);
+    expect(offTwice).toBeGreaterThan(0);
+    expect(onTwice).toBe(0);
+    expect(onAdded).toBeGreaterThanOrEqual(onOk ?? Number.NaN);
+    expect(onAdded).toBeLessThanOrEqual((onOk ?? Number.NaN) + (onFailed ?? Number.NaN));
+    expect(stdout).toContain(`${off?.[3]} of ${off?.[1]} values were handed out twice`);
+  });
+
+  it('says strace is missing and skips its measurement when strace is not on PATH', async () => {
+    const path = await pathWithoutRedis();
+    const { exitCode, stdout } = await execa('node', [DEMO, '--lesson', '8'], {
+      reject: false,
+      env: { PATH: path, REDIS_URL: '' },
+      timeout: 60_000,
+    });
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain(`${STRACE_MISSING} This lesson's measurement is skipped.`);
   });
 });
