@@ -1,9 +1,7 @@
-// A counter on disk, exact across every process of one machine, that survives crashes and restarts.
-// A proper-lockfile lock keeps the writers in turn, but a lock is a lease: a holder that stalls (a GC
-// pause, SIGSTOP, swap) past it loses it without knowing, and writes late. So each commit creates the
-// next version as a record that can be created once (file-store.ts): the late write is refused, and
-// the stalled worker hands out nothing (lesson 8; `--file-fencing off` shows the lease alone).
-// Increments that arrive while a worker holds the lock are committed together (group commit).
+// A counter on disk: exact across the processes of one machine, it survives crashes and restarts. Its
+// lock is a lease that a stalled holder (GC pause, SIGSTOP, swap) loses without knowing, so each
+// commit creates a version that can be created once (file-commit.ts) and a late write is refused;
+// `--file-fencing off` shows the lease alone (lesson 8). Where it breaks: one machine's disk only.
 import cluster from 'node:cluster';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
