@@ -132,16 +132,15 @@ export const measureStalledHolder = async (options: StallOptions): Promise<Stall
       }),
     ]);
     if (stops) {
-      // strace leaves a process it stopped stopped when it detaches; the stall lasts until SIGCONT.
-      await injection.stop();
-      if (!isStopped(victimPid)) throw new Error(`pid ${victimPid} was not stopped after strace detached.`);
+      // The stop lasts until SIGCONT. strace stays attached meanwhile: detaching from a process in a
+      // group stop is where tracers differ, and SIGCONT ends the stop either way.
+      await waitUntil(() => isStopped(victimPid), `pid ${victimPid} to be stopped`);
       onStopped?.();
       await sleep(stopMs);
       await waitUntil(resumeWhen, 'the condition to resume the stopped worker');
       resume(victimPid);
-    } else {
-      await injection.stop();
     }
+    await injection.stop();
     stallOver = true;
     await waitUntil(
       () => victimBack !== null && answers >= victimBack + answersAround,
