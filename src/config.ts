@@ -78,6 +78,11 @@ export interface Config {
   /** Where the file counter (and a private redis-server's files) live, made absolute. @default './.data' */
   dataDir: string;
   /**
+   * Fence the file counter's writes: a holder whose lock was taken over while it stalled cannot
+   * write. Off keeps the lock alone (a lease), to show what that lets through. @default true
+   */
+  fileFencing: boolean;
+  /**
    * Let clients keep connections open. Off (`--no-keep-alive`), every response closes its connection,
    * so a browser's next request is a new connection and may land on another worker. @default true
    */
@@ -115,6 +120,7 @@ export const defaultConfig = (): Config => ({
   redisTtlS: 600,
   redisMaxMemoryMb: 64,
   dataDir: resolve('.data'),
+  fileFencing: true,
   keepAlive: true,
   adminToken: null,
   adminMaxFailures: 10,
@@ -282,6 +288,16 @@ export const OPTIONS: readonly Option[] = [
     shownDefault: './.data',
     help: "the file counter and a private Redis's files",
     parse: (raw, source) => resolve(nonEmpty('a directory path')(raw, source)),
+  },
+  {
+    kind: 'value',
+    key: 'fileFencing',
+    flag: 'file-fencing',
+    arg: '<mode>',
+    env: 'FILE_FENCING',
+    shownDefault: 'on',
+    help: "on or off; off: the file counter trusts its lock's lease alone, so a stalled holder's late write gets through (lesson 8)",
+    parse: (raw, source) => parseChoice(raw, source, ['on', 'off']) === 'on',
   },
   integer('dbDelayMs', 'db-delay-ms', 0, 600_000, 'latency of the simulated database'),
   integer('cacheMax', 'cache-max', 1, 1_000_000, 'entries in the LRU and TTL caches'),

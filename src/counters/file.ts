@@ -1,154 +1,137 @@
-// A counter in a JSON file, guarded by proper-lockfile: exact across every process on one machine,
-// and it survives crashes and restarts. Each commit is lock → read → write a temp file → rename →
-// unlock, so a process killed at any moment leaves the old file or the new one, never half of one.
-// The lock is a cross-process round trip through the file system, so a worker batches the
-// increments that arrive while it holds the lock and commits them together (group commit).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
+// A counter on disk: exact across the processes of one machine, it survives crashes and restarts. Its
+// lock is a lease that a stalled holder (GC pause, SIGSTOP, swap) loses without knowing, so each
+// commit creates a version that can be created once (file-commit.ts) and a late write is refused;
+// `--file-fencing off` shows the lease alone (lesson 8). Where it breaks: one machine's disk only.
+import cluster from 'node:cluster';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { sleep } from '../sleep.js';
+import { createLogger } from '../log.js';
 import { batchIncrements } from './batch.js';
+import { collectGarbage, commitNext } from './file-commit.js';
+import {
+  asStorageError,
+  type ConditionNotice,
+  createConditionLog,
+  createConditionReporter,
+} from './file-conditions.js';
+import { acquireFileLock } from './file-lock.js';
+import { type Cursor, createCursor, type FileStore, type Head, openFileStore, peekCount } from './file-store.js';
+import { commitUnfenced } from './file-unfenced.js';
 import { type Counter, type CounterStrategy, lastSeen } from './strategy.js';
 
-export const FILE_COUNTER_NAME = 'counter.json';
+export { type FileStore, openFileStore } from './file-store.js';
 
-/** `<data dir>/counter.json`. */
-export const fileCounterPath = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, FILE_COUNTER_NAME);
+/** The file counter's store for a config: `<data dir>/file-counter`, fenced unless `--file-fencing off`. */
+export const fileStoreOf = (config: Pick<Config, 'dataDir' | 'fileFencing'>): FileStore =>
+  openFileStore({ dataDir: config.dataDir, fencing: config.fileFencing });
 
-/**
- * How the lab takes the lock. `stale`: a lock whose holder stopped refreshing it for 2 s (it was
- * killed) is taken over; proper-lockfile's minimum. The waits between tries are short, growing and
- * randomised (1 → 20 ms), and add up to about 3 s: longer than `stale`, so a dead holder's lock is
- * taken over within one request, and short enough that a stuck lock is a 503 rather than a hang.
- */
-export const FILE_LOCK_OPTIONS = { stale: 2000, update: 1000, realpath: false } as const;
-export const FILE_LOCK_TIMEOUT_MS = 3000;
-const FIRST_RETRY_MS = 1;
-const MAX_RETRY_MS = 20;
-const QUICK_RETRIES = 3;
-
-export interface FileCounterOptions {
-  /** The counter file: `<data dir>/counter.json`. */
-  path: string;
-}
-
-const corrupt = (path: string, detail: string): AppError =>
-  new AppError(
-    'E_CORRUPT_STATE',
-    `The counter file ${path} is not a valid counter (${detail}); it was left as it is: fix or delete it.`,
-  );
-
-const parseCounter = (path: string, text: string): number => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw corrupt(path, 'not JSON');
+/** `value + by`, refused past 2^53 - 1: beyond it a JavaScript number no longer counts exactly. */
+export const addWithinSafeRange = (value: number, by: number): number => {
+  if (value + by > Number.MAX_SAFE_INTEGER) {
+    throw new AppError(
+      'E_COUNTER_OVERFLOW',
+      `The file counter is at ${value}; adding ${by} would pass ${Number.MAX_SAFE_INTEGER} (2^53 - 1), the largest ` +
+        'count it keeps exactly. Reset it (POST /admin/reset?shared=1) to count on.',
+    );
   }
-  const value = (parsed as { value?: unknown } | null)?.value;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw corrupt(path, 'expected {"value": <non-negative integer>}');
-  }
-  return value;
-};
-
-const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
-
-/** The value in the counter file: 0 when it does not exist yet, an error naming the file when corrupt. */
-export const readFileCounter = async (path: string): Promise<number> => {
-  try {
-    return parseCounter(path, await readFile(path, 'utf8'));
-  } catch (error) {
-    if (isMissing(error)) return 0;
-    throw error;
-  }
-};
-
-const readFileCounterSync = (path: string): number => {
-  try {
-    return parseCounter(path, readFileSync(path, 'utf8'));
-  } catch (error) {
-    if (isMissing(error)) return 0;
-    throw error;
-  }
-};
-
-/** The lock's release function, or null when another process holds it. */
-const tryLock = (path: string): (() => void) | null => {
-  try {
-    // We hold the lock for microseconds; if it is compromised anyway, the write still goes through
-    // rename, and the next commit re-reads the file. Not worth crashing the worker.
-    return lockfile.lockSync(path, { ...FILE_LOCK_OPTIONS, onCompromised: () => {} });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return null;
-    throw error;
-  }
+  return value + by;
 };
 
 /**
- * Lock the counter file, turn its value into a new one, write it atomically, unlock. The critical
- * section is synchronous on purpose: a few small syscalls on a local file take microseconds, while
+ * Lock, commit the next version, unlock; then collect old versions now and then. The commit is
+ * synchronous on purpose: a few small system calls on a local disk take microseconds, while
  * asynchronous ones would hold the lock across several turns of the event loop and the thread pool,
  * with every other process waiting. Waiting for the lock, on the other hand, never blocks.
  */
-export const updateFileCounter = async (path: string, update: (value: number) => number): Promise<number> => {
-  const deadline = performance.now() + FILE_LOCK_TIMEOUT_MS;
-  for (let attempt = 0, wait = FIRST_RETRY_MS; ; attempt += 1) {
-    const release = tryLock(path);
-    if (release !== null) {
-      try {
-        const value = update(readFileCounterSync(path));
-        const temp = `${path}.${process.pid}.tmp`;
-        writeFileSync(temp, `${JSON.stringify({ value })}\n`);
-        renameSync(temp, path);
-        return value;
-      } finally {
-        try {
-          release();
-        } catch {
-          // Already released by a takeover; the value above was written before it.
-        }
-      }
+export const updateFileCounter = async (
+  store: FileStore,
+  cursor: Cursor,
+  update: (value: number) => number,
+): Promise<Head> => {
+  let head: Head;
+  try {
+    const lease = await acquireFileLock(store.dir);
+    try {
+      head = store.fencing ? commitNext(store, cursor, update) : commitUnfenced(store, update);
+    } finally {
+      lease.release();
     }
-    if (performance.now() > deadline) {
-      throw new AppError('E_LOCK_TIMEOUT', `Could not lock ${path} within ${FILE_LOCK_TIMEOUT_MS} ms; try again.`);
-    }
-    if (attempt < QUICK_RETRIES) {
-      // The holder keeps the lock for microseconds: the next turn of the event loop is often enough.
-      await new Promise((resolve) => setImmediate(resolve));
-    } else {
-      await sleep(wait * (0.5 + Math.random()));
-      wait = Math.min(wait * 1.5, MAX_RETRY_MS);
-    }
+  } catch (error) {
+    throw asStorageError(error, store);
   }
+  // Not awaited: the removals run beside the next requests.
+  if (store.fencing) void collectGarbage(store, head.version);
+  return head;
 };
 
-export const createFileCounter = ({ path }: FileCounterOptions): Counter => {
+export interface FileCounterOptions {
+  store: FileStore;
+  /** Where conditions go (the primary logs them once for the cluster); never throws. */
+  report?: (notice: ConditionNotice) => void;
+}
+
+export const createFileCounter = ({ store, report = () => {} }: FileCounterOptions): Counter => {
   const seen = lastSeen();
+  const cursor = createCursor();
+  const conditions = createConditionReporter(report);
   return {
     name: 'file',
-    increment: batchIncrements(async (by) => seen.record(await updateFileCounter(path, (value) => value + by))),
+    increment: batchIncrements(async (by) => {
+      try {
+        const { value } = await updateFileCounter(store, cursor, (current) => addWithinSafeRange(current, by));
+        conditions.succeeded();
+        return seen.record(value);
+      } catch (error) {
+        conditions.failed(error);
+        throw error;
+      }
+    }),
     peek: seen.peek,
     reset: seen.reset,
   };
 };
+
+/** How long a worker waits for the primary to take note of a condition (it is only a log line). */
+const CONDITION_NOTICE_TIMEOUT_MS = 2000;
 
 export const fileStrategy: CounterStrategy = {
   name: 'file',
   scope: 'host',
   exact: true,
   survives: { crash: true, restart: true },
-  summary: 'a JSON file in the data dir, under a proper-lockfile lock, replaced atomically',
-  createCounter: ({ config }) => createFileCounter({ path: fileCounterPath(config) }),
-  createStorage: ({ config }) => {
-    const path = fileCounterPath(config);
+  summary: 'a record per commit in the data dir, under a proper-lockfile lock, each version written once',
+  createCounter: ({ config, channel }) =>
+    createFileCounter({
+      store: fileStoreOf(config),
+      report: (notice) => {
+        const worker = cluster.worker?.id ?? 0;
+        channel
+          .request(
+            'file-counter-condition',
+            { worker, ...notice },
+            {
+              timeoutMs: CONDITION_NOTICE_TIMEOUT_MS,
+              what: 'the file counter condition',
+            },
+          )
+          .catch(() => {});
+      },
+    }),
+  createStorage: ({ config, handle }) => {
+    const store = fileStoreOf(config);
+    const cursor = createCursor();
+    handle('file-counter-condition', createConditionLog(createLogger('primary', config.logFormat)));
     return {
-      read: () => readFileCounter(path).catch(() => null),
+      // null, not 0, when it cannot be read (the data dir is gone, a path has the wrong type, corrupt).
+      read: async () => {
+        try {
+          return peekCount(store, cursor);
+        } catch {
+          return null;
+        }
+      },
       reset: async () => {
-        await updateFileCounter(path, () => 0);
+        await updateFileCounter(store, cursor, () => 0);
       },
     };
   },

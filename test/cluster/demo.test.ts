@@ -16,6 +16,7 @@ describe('npm run demo', () => {
     expect(exitCode).toBe(0);
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(LESSONS.length);
+    expect(lines[7]).toMatch(/^8\. A stalled lock holder, with and without fencing/);
     expect(lines[0]).toMatch(/^1\. One worker/);
     for (const [index, line] of lines.entries()) expect(line).toMatch(new RegExp(`^${LESSONS[index]?.number}\\. `));
   });

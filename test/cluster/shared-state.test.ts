@@ -133,7 +133,7 @@ describe('the file counter', () => {
         '--input-type=module',
         '-e',
         `import lockfile from 'proper-lockfile';
-         await lockfile.lock(${JSON.stringify(path)}, { stale: 2000, realpath: false });
+         await lockfile.lock(${JSON.stringify(join(dataDir, 'file-counter'))}, { stale: 2000, realpath: false });
          console.log('locked');
          setInterval(() => {}, 1000);`,
       ],

@@ -2,12 +2,18 @@
 // measured live. --list, --lesson N, --workers N.
 import { parseFlags, parseIntegerValue } from '../../src/config-parsers.js';
 import { AppError } from '../../src/errors.js';
+import { fencingLessons } from './lessons-fencing.js';
 import { isolationLessons, type Lesson } from './lessons-isolation.js';
 import { schedulingLessons } from './lessons-scheduling.js';
 import { sharingLessons } from './lessons-sharing.js';
 import { openStage } from './stage.js';
 
-export const LESSONS: readonly Lesson[] = [...isolationLessons, ...sharingLessons, ...schedulingLessons];
+export const LESSONS: readonly Lesson[] = [
+  ...isolationLessons,
+  ...sharingLessons,
+  ...fencingLessons,
+  ...schedulingLessons,
+];
 /** The highest lesson number (lessons are numbered, not counted: numbers are what teachers say). */
 const LAST_LESSON = Math.max(...LESSONS.map((lesson) => lesson.number));
 
