@@ -103,3 +103,14 @@ export const parseIntegerValue = (raw: string, source: string, min: number, max:
   }
   return value;
 };
+
+/** A cluster's name: what tells its workers from another cluster's in bodies and headers. */
+export const parseInstance = (raw: string, source: string): string => {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) {
+    throw new AppError(
+      'E_CONFIG',
+      `Expected ${source} to be 1 to 64 letters, digits, dots, dashes or underscores, got \`${echo(raw)}\`.`,
+    );
+  }
+  return raw;
+};

@@ -3,7 +3,7 @@
 // environment, defaults, validation and --help all come from the table; the README's option table
 // is checked against it by a test. Flags beat environment variables beat defaults.
 import { readFileSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import {
@@ -12,6 +12,7 @@ import {
   parseCacheKey,
   parseChoice,
   parseFlags,
+  parseInstance,
   parseIntegerValue,
   parsePrefix,
   parseRedisUrl,
@@ -99,7 +100,18 @@ export interface Config {
   mapCacheLimit: number;
   /** Log lines as text for a terminal, or one JSON object per line. @default 'text' */
   logFormat: 'text' | 'json';
+  /**
+   * This cluster's name in every worker identity (bodies, headers, /cluster): worker ids repeat
+   * across clusters, so answers from two hosts are told apart by it. @default the machine's hostname
+   */
+  instance: string;
 }
+
+/** The machine's hostname, cut to what an instance name may hold. */
+const defaultInstance = (): string =>
+  hostname()
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 64) || 'localhost';
 
 export const defaultConfig = (): Config => ({
   workers: Math.min(availableParallelism(), 64),
@@ -128,6 +140,7 @@ export const defaultConfig = (): Config => ({
   cacheKey: null,
   mapCacheLimit: 100_000,
   logFormat: 'text',
+  instance: defaultInstance(),
 });
 
 interface OptionBase<K extends keyof Config> {
@@ -358,6 +371,16 @@ export const OPTIONS: readonly Option[] = [
     shownDefault: 'text',
     help: 'text, or json: one JSON object per log line (and a ready event tools can read)',
     parse: (raw, source) => parseChoice(raw, source, LOG_FORMATS),
+  },
+  {
+    kind: 'value',
+    key: 'instance',
+    flag: 'instance',
+    arg: '<name>',
+    env: 'LAB_INSTANCE',
+    shownDefault: 'hostname',
+    help: "this cluster's name in every worker identity (1-64 of A-Z a-z 0-9 . _ -)",
+    parse: parseInstance,
   },
 ];
 

@@ -3,6 +3,8 @@ import type { StateName } from './config.js';
 import type { CounterStrategy, Scope } from './counters/strategy.js';
 
 export interface WorkerIdentity {
+  /** The cluster's name (`--instance`, default the hostname): worker ids repeat across clusters. */
+  instance: string;
   /** node:cluster's worker id: 1, 2, … and a replacement gets the next one. */
   id: number;
   pid: number;

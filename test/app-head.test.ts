@@ -10,7 +10,7 @@ const makeApp = () => {
   const config = { ...defaultConfig(), dbDelayMs: 0, ioDelayMs: 0 };
   const { worker: channel, primary } = linkedChannels();
   ipcStrategy.createStorage?.({ config, redis: null, handle: (type, handler) => primary.handle(type, handler) });
-  const lab = createLab({ config, identity: { id: 3, pid: 4242 }, redis: null, channel });
+  const lab = createLab({ config, identity: { instance: 'test', id: 3, pid: 4242 }, redis: null, channel });
   const clusterStats = async (): Promise<ClusterStats> => {
     throw new Error('not in this test');
   };

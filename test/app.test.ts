@@ -11,7 +11,7 @@ const makeApp = (overrides: Partial<ReturnType<typeof defaultConfig>> = {}) => {
   // A fake primary that keeps the ipc counter, with the strategy's own primary half.
   const { worker: channel, primary } = linkedChannels();
   ipcStrategy.createStorage?.({ config, redis: null, handle: (type, handler) => primary.handle(type, handler) });
-  const lab = createLab({ config, identity: { id: 3, pid: 4242 }, redis: null, channel });
+  const lab = createLab({ config, identity: { instance: 'test', id: 3, pid: 4242 }, redis: null, channel });
   const clusterStats = async (): Promise<ClusterStats> => {
     throw new Error('not in this test');
   };
@@ -30,7 +30,7 @@ describe('counter routes', () => {
     const first = await app.request(path);
     const second = await app.request(path);
     expect(first.status).toBe(200);
-    expect(await first.json()).toEqual({ current_count: 1, strategy, worker: { id: 3, pid: 4242 } });
+    expect(await first.json()).toEqual({ current_count: 1, strategy, worker: { instance: 'test', id: 3, pid: 4242 } });
     expect(await second.json()).toMatchObject({ current_count: 2 });
   });
 
@@ -51,7 +51,7 @@ describe('user routes', () => {
     expect(await miss.json()).toEqual({
       source: 'database',
       data: { user_id: 5, name: 'User_5' },
-      worker: { id: 3, pid: 4242 },
+      worker: { instance: 'test', id: 3, pid: 4242 },
     });
     expect(await (await app.request(path)).json()).toMatchObject({ source: hit });
     expect(lab.db.calls).toBe(1);

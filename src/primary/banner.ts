@@ -64,7 +64,7 @@ export const formatBanner = ({
   const room = everywhere ? lanUrls(port) : [];
   const fileCount = shared.file;
   return [
-    `cluster-state-lab: ${workers.length} worker${plural} listening on ${boundUrl} (state: ${config.state}), ready in ${Math.round(readyMs)} ms`,
+    `cluster-state-lab: ${workers.length} worker${plural} listening on ${boundUrl} (instance ${config.instance}, state: ${config.state}), ready in ${Math.round(readyMs)} ms`,
     ...workers.map((worker) => `  worker ${worker.id}  pid ${worker.pid}`),
     `  redis     ${describeRedis(redis, redisOrigin)}`,
     ...(privateRedis === null ? [] : [`  redis-cli ${redisCliCommand(privateRedis)}`]),

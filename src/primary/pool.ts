@@ -52,7 +52,12 @@ export interface WorkerPool {
   expectExit(worker: Worker, reason: string): void;
 }
 
-export const identify = (worker: Worker): WorkerIdentity => ({ id: worker.id, pid: worker.process.pid ?? 0 });
+/** A worker as bodies and /cluster name it: this cluster's instance, its id, its pid. */
+export const identify = (instance: string, worker: Worker): WorkerIdentity => ({
+  instance,
+  id: worker.id,
+  pid: worker.process.pid ?? 0,
+});
 
 const setNiceness = (worker: Worker, niceness: number): void => {
   try {

@@ -60,7 +60,7 @@ export const runPrimary = ({
       liveWorkers: () =>
         pool.live().flatMap((worker) => {
           const channel = pool.channelOf(worker);
-          return channel === undefined ? [] : [{ identity: identify(worker), channel }];
+          return channel === undefined ? [] : [{ identity: identify(config.instance, worker), channel }];
         }),
       strategies,
       restarts: () => restarts,
@@ -167,7 +167,7 @@ export const runPrimary = ({
 
     /** The banner for people (stdout), then the ready event for tools (a log line with `event: ready`). */
     const announce = (url: string, readyMs: number): void => {
-      const workers = pool.live().map(identify);
+      const workers = pool.live().map((worker) => identify(config.instance, worker));
       const redis = resources.redisView();
       // The banner's shared state is read once (a file and maybe Redis); it never rejects.
       void shared.read().then((values) => {
@@ -178,6 +178,7 @@ export const runPrimary = ({
           event: 'ready',
           url,
           ready_ms: Math.round(readyMs),
+          instance: config.instance,
           workers: workers.map(({ id, pid }) => ({ id, pid })),
           redis: { origin: resources.redisOrigin, url: redis.url },
           schedule: config.schedule,

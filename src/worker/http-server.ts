@@ -133,6 +133,7 @@ export const createHttpServer = ({
     const started = performance.now();
     onRequest();
     // writeHead() merges these with the app's own headers.
+    response.setHeader('x-worker-instance', identity.instance);
     response.setHeader('x-worker-id', workerId);
     response.setHeader('x-worker-pid', workerPid);
     response.setHeader('x-content-type-options', NOSNIFF);

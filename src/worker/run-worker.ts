@@ -61,7 +61,7 @@ const connectWorkerRedis = async (config: Config, log: Logger, workerId: number)
 
 /** Serve until told to stop; resolves to the process exit code. */
 export const runWorker = async ({ config, log, channel }: WorkerOptions): Promise<number> => {
-  const identity: WorkerIdentity = { id: cluster.worker?.id ?? 0, pid: process.pid };
+  const identity: WorkerIdentity = { instance: config.instance, id: cluster.worker?.id ?? 0, pid: process.pid };
   const { redis, close } = await connectWorkerRedis(config, log, identity.id);
   return serve({ config, log, channel, identity, redis, closeRedis: close });
 };

@@ -85,7 +85,12 @@ describe('GET /counter/redis past 2^53', () => {
     const prefix = freshPrefix();
     await admin.set(redisCounterKey(prefix), String(MAX_REDIS_COUNT));
     const config = { ...defaultConfig(), redisPrefix: prefix };
-    const lab = createLab({ config, identity: { id: 1, pid: 1 }, redis: admin, channel: linkedChannels().worker });
+    const lab = createLab({
+      config,
+      identity: { instance: 'test', id: 1, pid: 1 },
+      redis: admin,
+      channel: linkedChannels().worker,
+    });
     const app = createApp({
       lab,
       clusterStats: async () => {

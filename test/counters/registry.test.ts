@@ -38,7 +38,7 @@ describe('the strategy registry', () => {
     const config = { ...defaultConfig(), dbDelayMs: 0 };
     const lab = createLab({
       config,
-      identity: { id: 1, pid: 1 },
+      identity: { instance: 'test', id: 1, pid: 1 },
       redis: null,
       channel: linkedChannels().worker,
       strategies,

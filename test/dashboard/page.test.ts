@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderDashboard } from '../../src/dashboard/page.js';
 import { DASHBOARD_SCRIPT } from '../../src/dashboard/script.js';
 
-const SERVED_BY = { id: 3, pid: 4242 };
+const SERVED_BY = { instance: 'test', id: 3, pid: 4242 };
 
 describe('the dashboard page', () => {
   const html = renderDashboard(SERVED_BY);

@@ -34,7 +34,7 @@ const fakeWorker = (id: number) => {
       db_calls: 0,
     } as unknown as WorkerStats;
   });
-  const hubWorker: HubWorker = { identity: { id, pid: 1000 + id }, channel: primary };
+  const hubWorker: HubWorker = { identity: { instance: 'test', id, pid: 1000 + id }, channel: primary };
   return {
     id,
     hubWorker,

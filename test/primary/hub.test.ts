@@ -8,6 +8,7 @@ import type { WorkerStats } from '../../src/stats.js';
 import { linkedChannels } from '../helpers/channels.js';
 
 const statsOf = (id: number, local: number): WorkerStats => ({
+  instance: 'test',
   id,
   pid: 1000 + id,
   uptime_s: 1,
@@ -37,7 +38,7 @@ const makeHub = (locals: number[], { silent = -1 } = {}) => {
         return null;
       });
     }
-    workers.push({ identity: { id, pid: stats.pid }, channel: primary });
+    workers.push({ identity: { instance: 'test', id, pid: stats.pid }, channel: primary });
     return worker;
   });
   const config = { ...defaultConfig(), dataDir: '/nonexistent-dir-for-the-hub-test' };
@@ -75,7 +76,7 @@ describe('the hub (fake workers)', () => {
     const { hub } = makeHub([1, 1], { silent: 1 });
     const cluster = await hub.gather();
     expect(cluster.workers.map((worker) => worker.id)).toEqual([1]);
-    expect(cluster.unresponsive).toEqual([{ id: 2, pid: 1002 }]);
+    expect(cluster.unresponsive).toEqual([{ instance: 'test', id: 2, pid: 1002 }]);
   });
 
   it("counts the ipc strategy's increments from every worker in one place", async () => {

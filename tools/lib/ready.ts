@@ -3,6 +3,8 @@
 // line instead of reading the human banner.
 
 export interface ReadyEvent {
+  /** The cluster's name (`--instance`); absent from a server that is not the lab. */
+  instance?: string;
   url: string;
   /** Time from the primary's start to the last worker listening. */
   ready_ms: number;
