@@ -92,15 +92,18 @@ export const spreadText = (values: readonly (number | null)[]): string => {
 };
 
 /**
- * How each strategy's CPU per request compares with the reference's (`local`): `costlier` when every
- * round of it cost more than every round of the reference, `cheaper` the other way round, and
- * `noise` when the ranges overlap.
+ * How a strategy's CPU per request compares with the reference's (`local`), round by round: the rounds
+ * are interleaved, so each round's pair ran under the same conditions on the machine. `costlier` when
+ * it cost more than the reference in every round, `cheaper` when less in every round, `noise` when the
+ * rounds disagree.
  */
 export const compareWith = (reference: Cost, other: Cost): 'costlier' | 'cheaper' | 'noise' | 'unknown' => {
-  const base = known(reference.cpuUs);
-  const them = known(other.cpuUs);
-  if (base.length === 0 || them.length === 0) return 'unknown';
-  if (Math.min(...them) > Math.max(...base)) return 'costlier';
-  if (Math.max(...them) < Math.min(...base)) return 'cheaper';
+  const pairs = reference.cpuUs.flatMap((base, round) => {
+    const them = other.cpuUs[round];
+    return base === null || base === undefined || them === null || them === undefined ? [] : [them - base];
+  });
+  if (pairs.length === 0) return 'unknown';
+  if (pairs.every((difference) => difference > 0)) return 'costlier';
+  if (pairs.every((difference) => difference < 0)) return 'cheaper';
   return 'noise';
 };

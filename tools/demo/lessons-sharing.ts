@@ -50,13 +50,14 @@ const costSentence = (costs: readonly Cost[]): string => {
   const parts: string[] = [];
   if (clear.length > 0) {
     parts.push(
-      `Per request the server spends more CPU than for local in every round: ${clear.join(', ')} local's ` +
-        `${formatNumber(Math.round(localUs))} µs.`,
+      `Per request the server spent more CPU than for local in each of the ${local.cpuUs.length} rounds: ` +
+        `${clear.join(', ')} local's ${formatNumber(Math.round(localUs))} µs (medians).`,
     );
   }
   if (noise.length > 0) {
     parts.push(
-      `${noise.join(', ')}: the rounds overlap local's, so on this machine the difference is within the noise — not a finding.`,
+      `${noise.join(', ')}: cheaper than local in some rounds and dearer in others, so on this machine the ` +
+        'difference is within the noise — not a finding.',
     );
   }
   return parts.length === 0

@@ -4,11 +4,12 @@ import { compareWith, median, spreadText } from '../../../tools/demo/costs.js';
 const cost = (strategy: string, cpuUs: (number | null)[]) => ({ strategy, rps: [], cpuUs });
 
 describe('the cost column of lesson 5', () => {
-  it('calls a strategy costlier only when every round of it cost more than every round of local', () => {
-    const local = cost('local', [50, 55, 60]);
-    expect(compareWith(local, cost('ipc', [70, 75, 90]))).toBe('costlier');
-    expect(compareWith(local, cost('redis', [58, 80, 90]))).toBe('noise');
-    expect(compareWith(local, cost('odd', [30, 40, 45]))).toBe('cheaper');
+  it('calls a strategy costlier only when it cost more than local in every round (rounds are pairs)', () => {
+    // Round 2 was slow for everyone (someone else's load): the pairs still agree.
+    const local = cost('local', [50, 400, 60]);
+    expect(compareWith(local, cost('ipc', [70, 450, 90]))).toBe('costlier');
+    expect(compareWith(local, cost('redis', [58, 380, 90]))).toBe('noise');
+    expect(compareWith(local, cost('odd', [30, 300, 45]))).toBe('cheaper');
     expect(compareWith(local, cost('blind', [null, null]))).toBe('unknown');
   });
 
