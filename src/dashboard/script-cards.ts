@@ -28,7 +28,7 @@ const ghostRows = (name, data, v, scale, perWorker) => {
   const rows = [];
   for (const dead of v.died || []) {
     if (dead.folded && dead.took > 0) {
-      rows.push(bar({ class: 'ghost', 'data-ghost-folded': dead.folded, 'data-took': dead.took },
+      rows.push(bar({ class: 'ghost took', 'data-ghost-folded': dead.folded, 'data-took': dead.took },
         el('span', { class: 'chip gone' }, '\\u2020\\u00d7' + dead.folded),
         [{ cls: 'fill', from: 0, to: dead.took, text: fmt(dead.folded) + ' earlier workers' }], scale, 'took ' + fmt(dead.took)));
     }
@@ -39,7 +39,7 @@ const ghostRows = (name, data, v, scale, perWorker) => {
     const answered = (ghost.increments || {})[name] ?? 0;
     if (took === 0 && answered === 0) continue;
     const how = ghost.reason ? ghost.reason : (ghost.exit || 'gone').replace('killed by ', '');
-    rows.push(bar({ class: 'ghost', 'data-ghost-id': ghost.id, 'data-ghost-pid': ghost.pid, 'data-took': took,
+    rows.push(bar({ class: 'ghost' + (took > 0 ? ' took' : ''), 'data-ghost-id': ghost.id, 'data-ghost-pid': ghost.pid, 'data-took': took,
         title: who(ghost) + ': ' + ghost.exit + (ghost.reason ? ' (' + ghost.reason + ')' : '') },
       el('span', { class: 'chip gone' }, '\\u2020w' + ghost.id),
       [{ cls: 'fill', from: 0, to: perWorker ? took : answered, text: 'pid ' + ghost.pid + ' \\u00b7 ' + how }], scale,

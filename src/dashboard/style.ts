@@ -69,7 +69,8 @@ h1 { font-size: 1.5rem; }
 .row.ghost { color: var(--muted); }
 .row.ghost .part.fill { background: repeating-linear-gradient(135deg, #bdbdbd 0 6px, #e2e2e2 6px 12px); color: #222;
   border-right: 3px dotted var(--ink); }
-.row.ghost .value { font-size: 0.9em; color: var(--bad); }
+.row.ghost .value { font-size: 0.9em; color: var(--muted); }
+.row.ghost.took .value { color: var(--bad); }
 .compare { margin-top: 0.3em; padding-top: 0.2em; border-top: 2px dashed var(--line); }
 .row.answers .part.fill { background: transparent; border: 3px solid var(--ink); }
 .row.total .part.fill { background: repeating-linear-gradient(135deg, #111 0 6px, #555 6px 12px); }
