@@ -1,6 +1,6 @@
 // What each counter strategy costs, measured so that the order survives a noisy machine: kept-alive
 // connections (no connection set-up in the price), a fixed duration per measurement, the strategies
-// interleaved round by round (A B C, A B C, …) so a burst of someone else's load hits all of them
+// interleaved round by round (A B C, B C A, …) so a burst of someone else's load hits all of them
 // alike, and the server's CPU time per request read from /proc (the bench's measure) beside req/s.
 // The verdict on the order says plainly when the ranges overlap: then it is noise, not a finding.
 import { readCpuMs } from '../bench/system.js';
@@ -46,17 +46,28 @@ const measureOnce = async (url: string, pids: readonly number[], durationMs: num
   };
 };
 
-/** A first, unrecorded pass per route on kept-alive connections: the JIT and the connections warm up. */
+/**
+ * Unrecorded passes over every route first: one is not enough — the routes share code (the response,
+ * the metrics), and V8 re-optimises it once it has seen them all, which made the first recorded round
+ * of whichever route came first several times dearer.
+ */
 const WARM_UP_MS = 300;
+const WARM_UP_PASSES = 2;
 
-/** Every strategy, `rounds` times, interleaved, after a warm-up. */
+/**
+ * Every strategy, `rounds` times, interleaved, after a warm-up. Each round starts one strategy later
+ * (A B C, B C A, C A B), so no strategy always follows the same one.
+ */
 export const measureCosts = async (options: CostOptions): Promise<Cost[]> => {
   const costs: Cost[] = options.strategies.map((strategy) => ({ strategy, rps: [], cpuUs: [] }));
-  for (const cost of costs) {
-    await measureOnce(`${options.baseUrl}/counter/${cost.strategy}`, options.pids, WARM_UP_MS, options.concurrency);
+  for (let pass = 0; pass < WARM_UP_PASSES; pass += 1) {
+    for (const cost of costs) {
+      await measureOnce(`${options.baseUrl}/counter/${cost.strategy}`, options.pids, WARM_UP_MS, options.concurrency);
+    }
   }
   for (let round = 0; round < options.rounds; round += 1) {
-    for (const cost of costs) {
+    for (let step = 0; step < costs.length; step += 1) {
+      const cost = costs[(round + step) % costs.length] as Cost;
       const { rps, cpuUs } = await measureOnce(
         `${options.baseUrl}/counter/${cost.strategy}`,
         options.pids,
