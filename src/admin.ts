@@ -1,12 +1,15 @@
-// POST /admin/crash, /admin/reset and /admin/reload: off unless an admin token is configured (then
-// they do not exist: 404), and behind `Authorization: Bearer <token>` when it is (401 otherwise, for
-// a missing, malformed or wrong token alike). Every POST attempt is put to the primary, which counts
-// failures per client address for the whole cluster and blocks an address that guesses (429).
+// The instructor's routes — POST /admin/crash, /admin/reset, /admin/reload, /admin/kill,
+// /admin/redis/stop, /admin/redis/start, /admin/keep-alive — are off unless an admin token is
+// configured (then they do not exist: 404), and behind `Authorization: Bearer <token>` when it is
+// (401 otherwise, for a missing, malformed or wrong token alike). Every POST attempt is put to the
+// primary, which counts failures per client address for the whole cluster and blocks an address
+// that guesses (429). Parameters travel in the query (no route reads a body), never the token.
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, Hono } from 'hono';
 import { timingSafeEqual } from 'hono/utils/buffer';
-import type { AdminAttempt, AdminVerdict, ReloadResult, ResetResult } from './ipc/protocol.js';
-import type { WorkerIdentity } from './stats.js';
+import { AppError, echo } from './errors.js';
+import type { AdminAttempt, AdminVerdict, KeepAliveResult, ReloadResult, ResetResult } from './ipc/protocol.js';
+import type { RedisView, WorkerIdentity } from './stats.js';
 
 export interface AdminOptions {
   token: string;
@@ -18,11 +21,46 @@ export interface AdminOptions {
   reload: () => Promise<ReloadResult>;
   /** Put an attempt to the primary's cluster-wide tally of failures (admin-guard.ts). */
   attempt: (attempt: AdminAttempt) => Promise<AdminVerdict>;
+  /** Have the primary SIGKILL worker `id`: a death, as `kill -9` is, not a drain. */
+  kill: (id: number) => Promise<WorkerIdentity>;
+  /** Stop or start the private redis-server (the primary refuses for a --redis-url one). */
+  redis: (action: 'stop' | 'start') => Promise<RedisView>;
+  /** Switch keep-alive for every worker. */
+  keepAlive: (on: boolean) => Promise<KeepAliveResult>;
 }
 
 const unauthorized = (message: string) => ({ error: 'E_UNAUTHORIZED', message });
 
-const ADMIN_PATHS = new Set(['/admin/crash', '/admin/reset', '/admin/reload']);
+const ADMIN_PATHS = new Set([
+  '/admin/crash',
+  '/admin/reset',
+  '/admin/reload',
+  '/admin/kill',
+  '/admin/redis/stop',
+  '/admin/redis/start',
+  '/admin/keep-alive',
+]);
+
+const MAX_WORKER_ID = 1_000_000_000;
+
+/** `?worker=<id>`: the worker to kill, a positive integer. */
+const parseWorkerId = (raw: string | undefined): number => {
+  const value = raw !== undefined && /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 1 && value <= MAX_WORKER_ID)) {
+    throw new AppError(
+      'E_BAD_PARAM',
+      `Expected \`worker\` to be a worker id from /cluster (an integer from 1), got \`${echo(raw ?? '')}\`.`,
+    );
+  }
+  return value;
+};
+
+/** `?on=1|0` (or true/false, on/off). */
+const parseSwitch = (raw: string | undefined): boolean => {
+  if (raw === '1' || raw === 'true' || raw === 'on') return true;
+  if (raw === '0' || raw === 'false' || raw === 'off') return false;
+  throw new AppError('E_BAD_PARAM', `Expected \`on\` to be 1 or 0, got \`${echo(raw ?? '')}\`.`);
+};
 
 /** The client's address as the socket says; `unknown` outside a node server (in-process tests). */
 const clientAddress = (c: Context): string => {
@@ -72,5 +110,14 @@ export const registerAdminRoutes = (app: Hono, admin: AdminOptions, worker: Work
   app.post('/admin/reload', async (c) => {
     const result = await admin.reload();
     return c.json({ reload: result, worker }, result.started ? 202 : 409);
+  });
+  app.post('/admin/kill', async (c) => {
+    const killed = await admin.kill(parseWorkerId(c.req.query('worker')));
+    return c.json({ killed, signal: 'SIGKILL', worker });
+  });
+  app.post('/admin/redis/stop', async (c) => c.json({ redis: await admin.redis('stop'), worker }));
+  app.post('/admin/redis/start', async (c) => c.json({ redis: await admin.redis('start'), worker }));
+  app.post('/admin/keep-alive', async (c) => {
+    return c.json({ ...(await admin.keepAlive(parseSwitch(c.req.query('on')))), worker });
   });
 };

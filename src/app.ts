@@ -6,7 +6,7 @@ import { type Lookup, readThrough } from './caches/cache.js';
 import type { Counter } from './counters/strategy.js';
 import { DASHBOARD_CSP_HEADER, renderDashboard } from './dashboard/page.js';
 import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
-import type { Lab } from './lab.js';
+import type { CounterTally, Lab } from './lab.js';
 import { checkRedis } from './redis/client.js';
 import { routeRegex } from './route-pattern.js';
 import type { ClusterStats } from './stats.js';
@@ -24,6 +24,8 @@ export interface AppOptions {
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_BAD_PARAM: 400,
   E_NOT_FOUND: 404,
+  // Asked for something this cluster will not do (stop a Redis it did not start).
+  E_CONFLICT: 409,
   E_IPC_TIMEOUT: 503,
   E_LOCK_TIMEOUT: 503,
   E_LOCK_LOST: 503,
@@ -84,23 +86,33 @@ const headAnswer = (c: Context, status: 200 | 503 = 200): Response =>
 export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptions): Hono => {
   const app = new Hono();
   const worker = lab.identity;
+  const { tallies } = lab;
   const needsRedis = new Set(lab.strategies.filter(({ scope }) => scope === 'fleet').map(({ name }) => name));
 
   // The counter routes are the ones the benchmark holds to its floor: a strategy that can answer at
   // once (incrementNow) is answered without any promise, which lets the node adapter take its fast path.
-  const count = (c: Context, counter: Counter): Response | Promise<Response> => {
+  const count = (c: Context, counter: Counter, tally: CounterTally): Response | Promise<Response> => {
     // GET answers 503 at once when a Redis strategy has no Redis; anything else it would answer 200.
     if (isHead(c)) return headAnswer(c, needsRedis.has(counter.name) && lab.redisStatus() !== 'up' ? 503 : 200);
     const respond = (current_count: number): Response => {
-      lab.increments.set(counter.name, (lab.increments.get(counter.name) ?? 0) + 1);
+      // Since the reset: the answers and the largest of them (what a client would believe).
+      tally.increments += 1;
+      if (current_count > tally.maxAnswer) tally.maxAnswer = current_count;
       return c.json({ current_count, strategy: counter.name, worker });
     };
     const now = counter.incrementNow?.();
     return now === undefined ? counter.increment().then(respond) : respond(now);
   };
-  app.get('/counter', (c) => count(c, lab.defaultCounter));
+  const tallyOf = (counter: Counter): CounterTally => {
+    const tally = tallies.get(counter.name);
+    if (tally === undefined) throw new Error(`No tally for ${counter.name} in the lab.`);
+    return tally;
+  };
+  const defaultTally = tallyOf(lab.defaultCounter);
+  app.get('/counter', (c) => count(c, lab.defaultCounter, defaultTally));
   for (const counter of lab.counters.values()) {
-    app.get(`/counter/${counter.name}`, (c) => count(c, counter));
+    const tally = tallyOf(counter);
+    app.get(`/counter/${counter.name}`, (c) => count(c, counter, tally));
   }
 
   for (const slot of lab.caches.values()) {

@@ -2,6 +2,7 @@ export type ErrorCode =
   | 'E_CONFIG'
   | 'E_BAD_PARAM'
   | 'E_NOT_FOUND'
+  | 'E_CONFLICT'
   | 'E_PORT_IN_USE'
   | 'E_LISTEN'
   | 'E_IPC'

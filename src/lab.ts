@@ -9,13 +9,23 @@ import { createTtlCache } from './caches/ttl.js';
 import { type Config, decodeCacheKey, STATE_STRATEGY } from './config.js';
 import { COUNTER_STRATEGIES } from './counters/registry.js';
 import type { Counter, CounterStrategy } from './counters/strategy.js';
+import { createFeed, type Feed } from './feed.js';
 import type { WorkerChannel } from './ipc/protocol.js';
 import { isRedisUp, redactRedisUrl } from './redis/client.js';
 import type { WorkerIdentity, WorkerStats } from './stats.js';
 
 export interface CacheSlot {
+  /** Replaced by a fresh, empty one on a reset: routes read it per request. */
   cache: UserCache;
   counts: CacheCounts;
+}
+
+/** What one counter route answered since the last reset: kept on the hot path, so two plain fields. */
+export interface CounterTally {
+  /** 2xx answers (increments a client was told about). */
+  increments: number;
+  /** The largest `current_count` answered; -Infinity before the first. */
+  maxAnswer: number;
 }
 
 /**
@@ -33,17 +43,23 @@ export interface Lab {
   readonly caches: ReadonlyMap<CacheName, CacheSlot>;
   /** What `/user/:id` uses. */
   readonly defaultCache: CacheSlot;
-  readonly db: Database;
+  /** Replaced by a fresh one (0 calls) on a reset: routes read it per request. */
+  db: Database;
   /** This worker's Redis connection; null when Redis is not configured. */
   readonly redis: Redis | null;
   /** `up`, `down`, or `not configured`. */
   redisStatus(): RedisStatus;
-  /** Requests this worker has answered. */
+  /** Requests this worker has answered since the last reset (the dashboard's own polls not counted). */
   requests: number;
-  /** Increments this worker made, per strategy: its share of each counter's load. */
-  readonly increments: Map<string, number>;
+  /** Per strategy: its answers since the last reset and the largest value among them. */
+  readonly tallies: ReadonlyMap<string, CounterTally>;
+  /** The last requests this worker served, for the primary's live feed. */
+  readonly feed: Feed;
   stats(): WorkerStats;
-  /** POST /admin/reset: every counter of this worker back to its start. */
+  /**
+   * POST /admin/reset: a clean slate — every counter, every in-memory cache (emptied), the database's
+   * call count, the request count, the answers' tallies. Shared stores are the primary's business.
+   */
   reset(): void;
 }
 
@@ -82,20 +98,20 @@ export const createLab = ({
   const counters = new Map<string, Counter>(
     strategies.map((strategy) => [strategy.name, strategy.createCounter({ config, redis, channel })]),
   );
-  const caches = new Map<CacheName, CacheSlot>(
-    [
-      createMapCache({ limit: config.mapCacheLimit }),
-      createLruCache({ max: config.cacheMax }),
-      createTtlCache({ max: config.cacheMax, ttlMs: config.cacheTtlMs }),
-      createRedisCache({
-        client: redis,
-        prefix,
-        ttlS: config.redisTtlS,
-        cipher: cipherFor(config),
-        onTampered: onCacheTampered,
-      }),
-    ].map((cache) => [cache.name, slot(cache)]),
+  const cipher = cipherFor(config);
+  const makeCaches = (): UserCache[] => [
+    createMapCache({ limit: config.mapCacheLimit }),
+    createLruCache({ max: config.cacheMax }),
+    createTtlCache({ max: config.cacheMax, ttlMs: config.cacheTtlMs }),
+    // It keeps nothing in this process (its entries are in Redis): a fresh one is an empty one too.
+    createRedisCache({ client: redis, prefix, ttlS: config.redisTtlS, cipher, onTampered: onCacheTampered }),
+  ];
+  const caches = new Map<CacheName, CacheSlot>(makeCaches().map((cache) => [cache.name, slot(cache)]));
+  const tallies = new Map<string, CounterTally>(
+    [...counters.keys()].map((name) => [name, { increments: 0, maxAnswer: Number.NEGATIVE_INFINITY }]),
   );
+  // Numbers each report, so the primary keeps the latest of those that reach it out of order.
+  let seq = 0;
   const redisStatus = (): RedisStatus => (redis === null ? 'not configured' : isRedisUp(redis) ? 'up' : 'down');
   const pick = <K, V>(map: ReadonlyMap<K, V>, key: K): V => {
     const value = map.get(key);
@@ -115,25 +131,47 @@ export const createLab = ({
     redis,
     redisStatus,
     requests: 0,
-    increments: new Map([...counters.keys()].map((name) => [name, 0])),
+    tallies,
+    feed: createFeed(identity),
     reset() {
       for (const counter of counters.values()) counter.reset();
-      for (const name of lab.increments.keys()) lab.increments.set(name, 0);
+      for (const tally of tallies.values()) {
+        tally.increments = 0;
+        tally.maxAnswer = Number.NEGATIVE_INFINITY;
+      }
+      for (const cache of makeCaches()) {
+        const target = caches.get(cache.name);
+        if (target === undefined) continue;
+        target.cache = cache;
+        target.counts.hits = 0;
+        target.counts.misses = 0;
+        target.counts.bypassed = 0;
+      }
+      // Loads still in flight finish on the old one: they were asked for before the reset.
+      lab.db = createDatabase({ delayMs: config.dbDelayMs });
+      lab.requests = 0;
     },
-    stats: () => ({
-      ...identity,
-      uptime_s: Math.round((performance.now() - startedAt) / 100) / 10,
-      requests: lab.requests,
-      state: config.state,
-      counters: Object.fromEntries([...counters].map(([name, counter]) => [name, counter.peek()])),
-      increments: Object.fromEntries(lab.increments),
-      caches: Object.fromEntries(
-        [...caches].map(([name, { cache, counts }]) => [name, { ...cache.describe(), ...counts }]),
-      ),
-      db_calls: lab.db.calls,
-      redis: { url: config.redisUrl === null ? null : redactRedisUrl(config.redisUrl), status: redisStatus() },
-      data_dir: config.dataDir,
-    }),
+    stats() {
+      seq += 1;
+      return {
+        ...identity,
+        seq,
+        uptime_s: Math.round((performance.now() - startedAt) / 100) / 10,
+        requests: lab.requests,
+        state: config.state,
+        counters: Object.fromEntries([...counters].map(([name, counter]) => [name, counter.peek()])),
+        increments: Object.fromEntries([...tallies].map(([name, tally]) => [name, tally.increments])),
+        max_answers: Object.fromEntries(
+          [...tallies].flatMap(([name, tally]) => (tally.increments > 0 ? [[name, tally.maxAnswer]] : [])),
+        ),
+        caches: Object.fromEntries(
+          [...caches].map(([name, { cache, counts }]) => [name, { ...cache.describe(), ...counts }]),
+        ),
+        db_calls: lab.db.calls,
+        redis: { url: config.redisUrl === null ? null : redactRedisUrl(config.redisUrl), status: redisStatus() },
+        data_dir: config.dataDir,
+      };
+    },
   };
   return lab;
 };

@@ -93,7 +93,7 @@ export const createWorkerMetrics = (lab: Lab): WorkerMetrics => {
     labelNames: ['strategy'],
     registers: [registry],
     collect() {
-      for (const [name, total] of lab.increments) syncCounter(increments, { strategy: name }, total, seen);
+      for (const [name, tally] of lab.tallies) syncCounter(increments, { strategy: name }, tally.increments, seen);
     },
   });
 

@@ -1,6 +1,7 @@
 import type { CacheStats } from './caches/cache.js';
 import type { StateName } from './config.js';
 import type { CounterStrategy, Scope } from './counters/strategy.js';
+import type { CounterVerdict } from './verdict.js';
 
 export interface WorkerIdentity {
   /** The cluster's name (`--instance`, default the hostname): worker ids repeat across clusters. */
@@ -12,13 +13,17 @@ export interface WorkerIdentity {
 
 /** What one worker knows about itself (`GET /stats`). */
 export interface WorkerStats extends WorkerIdentity {
+  /** This worker's report number: a later report has a higher one (the primary keeps the latest). */
+  seq: number;
   uptime_s: number;
   requests: number;
   state: StateName;
   /** Each counter strategy's latest value as this worker knows it (its own count for local ones). */
   counters: Record<string, number | null>;
-  /** Increments this worker made per strategy: its share of the load on each counter route. */
+  /** Increments this worker made per strategy since the last reset: its share of each counter route's load. */
   increments: Record<string, number>;
+  /** The largest `current_count` this worker answered per strategy since the last reset (absent: none). */
+  max_answers: Record<string, number>;
   caches: Record<string, CacheStats>;
   db_calls: number;
   redis: { url: string | null; status: 'up' | 'down' | 'not configured' };
@@ -51,6 +56,42 @@ export interface StrategyView {
   value: number | null;
 }
 
+/**
+ * One request in the live feed: which worker served it, on which client connection. The remote port
+ * names the connection: a kept-alive one shows the same port request after request, on one worker.
+ */
+export interface FeedEntry {
+  /** When the response was written, ms since the epoch. */
+  t: number;
+  worker: WorkerIdentity;
+  method: string;
+  /** The path, without the query. */
+  path: string;
+  status: number;
+  /** The client's address and port: one connection. */
+  remote: string;
+  port: number;
+}
+
+/** A worker that exited since the last reset, with what it held at its last report. */
+export interface Ghost extends WorkerIdentity {
+  /** ISO time of its exit. */
+  ended_at: string;
+  /** How it ended: `killed by SIGKILL`, `exited with code 1`. */
+  exit: string;
+  /** Why, when the exit was planned: `POST /admin/crash`, `reload`, `recycled`, … ; null: it died. */
+  reason: string | null;
+  /** ISO time of its last report to the primary: what it did after that died unseen. null: none. */
+  reported_at: string | null;
+  /** Each counter's value at its last report (its own count for a worker-scoped strategy). */
+  held: Record<string, number | null>;
+  /** Its increments since the reset, per strategy, at its last report. */
+  increments: Record<string, number>;
+  max_answers: Record<string, number>;
+  requests: number;
+  db_calls: number;
+}
+
 /** Every live worker's stats, gathered by the primary (`GET /cluster`). */
 export interface ClusterStats {
   /** Every counter strategy, in the registry's order, with its scope. */
@@ -63,9 +104,35 @@ export interface ClusterStats {
   ipc_counter: number;
   /** Counters that live outside the workers (host and fleet scope): one true value each. */
   shared_counters: Record<string, number | null>;
-  redis: { url: string | null; up: boolean };
+  redis: RedisView;
   data_dir: string;
   started_at: string;
+  /** When the counts below start: the last POST /admin/reset, or the cluster's start. */
+  since: string;
+  /** What each shared store held at that moment: "since the reset" is counted from here. */
+  baselines: Record<string, number | null>;
+  /** Each counter strategy judged since the reset (src/verdict.ts), dead workers included. */
+  verdicts: Record<string, CounterVerdict>;
+  /** Workers that exited since the reset, newest last (at most GHOSTS_KEPT; older ones are added up). */
+  ghosts: Ghost[];
+  /** The last requests across all workers, oldest first. */
+  feed: FeedEntry[];
+  /** Whether workers keep connections open now (switched at run time with POST /admin/keep-alive). */
+  keep_alive: boolean;
+  /** Whether the admin routes exist (an admin token is configured): the dashboard shows its controls. */
+  admin: boolean;
+}
+
+/** Redis as the primary sees it. */
+export interface RedisView {
+  url: string | null;
+  up: boolean;
+  /** `private`: a redis-server this cluster started (and may stop and start); `url`: the user's. */
+  origin: 'url' | 'private' | 'none';
+  /** The private redis-server's pid; null otherwise. */
+  pid: number | null;
+  /** The private redis-server was stopped on purpose (POST /admin/redis/stop) and is not restarted. */
+  stopped: boolean;
 }
 
 /** The strategies whose state is in each worker: the only ones whose values may be added up. */

@@ -22,6 +22,8 @@ export interface WorkerPart {
   after: number | null;
   /** What it held when it died (its last known count); only for a worker that died. */
   heldAtDeath?: number | null;
+  /** This part stands for this many workers that died long ago, added up (id and pid are then 0). */
+  folded?: number;
 }
 
 /** One store of a shared strategy: the primary's memory or the disk of one host, or the one Redis. */
@@ -53,6 +55,8 @@ export interface DeadWorker {
   pid: number;
   /** The increments of this run that died with it (what it held over its baseline). */
   took: number;
+  /** Stands for this many earlier workers, added up. */
+  folded?: number;
 }
 
 export interface CounterVerdict {
@@ -78,8 +82,10 @@ export interface CounterVerdict {
 
 const NUMBER = new Intl.NumberFormat('en-US');
 const n = (value: number): string => NUMBER.format(value);
-const who = (worker: { instance: string; id: number; pid: number }, instances: number): string =>
-  `${instances > 1 ? `${worker.instance} ` : ''}worker ${worker.id} (pid ${worker.pid})`;
+const who = (worker: { instance: string; id: number; pid: number; folded?: number }, instances: number): string =>
+  worker.folded === undefined
+    ? `${instances > 1 ? `${worker.instance} ` : ''}worker ${worker.id} (pid ${worker.pid})`
+    : `${n(worker.folded)} earlier worker${worker.folded === 1 ? '' : 's'}${instances > 1 ? ` of ${worker.instance}` : ''}`;
 
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
@@ -97,6 +103,7 @@ export const judgeCounterRun = (run: CounterRun): CounterVerdict => {
       id: worker.id,
       pid: worker.pid,
       took: Math.max(0, (worker.heldAtDeath ?? worker.before) - worker.before),
+      ...(worker.folded === undefined ? {} : { folded: worker.folded }),
     }));
 
   let trueTotal: number | null;
@@ -182,7 +189,8 @@ export const judgeCounterRun = (run: CounterRun): CounterVerdict => {
       `Per ${run.scope === 'worker' ? 'instance' : 'store'}: ${shares.map((share) => `${share.instance} ${n(share.count)}`).join(', ')}.`,
     );
   }
-  for (const worker of died) {
+  // Nothing counted, nothing taken: naming the dead would only be noise.
+  for (const worker of kind === 'idle' ? [] : died) {
     if (worker.took === 0 || kind !== 'lost') sentences.push(`${who(worker, instances)} died during the run.`);
   }
 

@@ -109,4 +109,32 @@ describe('judgeCounterRun', () => {
       }),
     ).toMatchObject({ kind: 'more', lost: -2 });
   });
+
+  it('adds up long-dead workers into one part and names them as such', () => {
+    const verdict = judgeCounterRun({
+      strategy: 'local',
+      scope: 'worker',
+      expected: 130,
+      workers: [
+        { instance: 'host-1', id: 0, pid: 0, before: 0, after: null, heldAtDeath: 100, folded: 12 },
+        worker(40, 0, 30),
+      ],
+      largestSeen: 30,
+    });
+    expect(verdict).toMatchObject({ kind: 'lost', lost: 100, lost_to_deaths: 100 });
+    expect(verdict.died).toEqual([{ instance: 'host-1', id: 0, pid: 0, took: 100, folded: 12 }]);
+    expect(verdict.sentences.join(' ')).toContain('12 earlier workers took 100');
+  });
+
+  it('names no dead worker when nothing was counted', () => {
+    const verdict = judgeCounterRun({
+      strategy: 'local',
+      scope: 'worker',
+      expected: 0,
+      workers: [worker(1, 0, 0), worker(2, 0, null, 0)],
+      largestSeen: null,
+    });
+    expect(verdict.kind).toBe('idle');
+    expect(verdict.sentences).toEqual(['No increments yet.']);
+  });
 });

@@ -35,6 +35,7 @@ export const renderDashboard = (servedBy: WorkerIdentity): string => {
 <style>${DASHBOARD_STYLE}</style>
 </head>
 <body>
+<div id="normal">
 <header>
   <h1>cluster-state-lab</h1>
   <p class="who">This page: <b id="page-worker" class="${colour}" data-worker-id="${id}" data-worker-pid="${pid}">worker ${id} (pid ${pid})</b></p>
@@ -42,12 +43,35 @@ export const renderDashboard = (servedBy: WorkerIdentity): string => {
 </header>
 <div class="sub">
   <p class="hint">Refresh keeps the same worker: the browser reuses its connection.
-  Polls <code>GET /cluster</code> twice a second.</p>
-  <p id="status" class="status">connecting…</p>
+  Polls <code>GET /cluster</code> twice a second; counts run from the last reset.</p>
+  <p class="status">connecting…</p>
+  <button id="to-projector" type="button" title="One panel at a time, large (key P)">Projector view (P)</button>
 </div>
+<section id="controls" class="controls" hidden>
+  <h2>Instructor</h2>
+  <div id="unlock"><label>Admin token <input id="token" type="password" autocomplete="off" spellcheck="false"></label>
+    <button id="unlock-button" type="button">Unlock</button></div>
+  <div id="actions" hidden>
+    <button type="button" data-action="reset">Reset</button>
+    <button type="button" data-action="reset-shared">Reset, file &amp; Redis too</button>
+    <button type="button" data-action="reload">Rolling reload</button>
+    <button type="button" data-action="keep-alive">Keep-alive</button>
+    <button type="button" data-action="redis">Stop Redis</button>
+    <button type="button" data-action="lock" class="quiet">Forget token</button>
+    <span class="hint">kill -9: in the worker table</span>
+  </div>
+  <output id="action-result"></output>
+</section>
 <div id="tiles" class="tiles"></div>
 <main id="counters" class="cards"></main>
-<div id="workers"></div>
+<div class="lower"><div id="workers"></div><aside id="feed"></aside></div>
+</div>
+<div id="projection">
+  <div class="bar"><b id="slide-title">…</b><span id="slide-count"></span>
+    <span class="keys">← → step · C cycle · P normal view</span><span class="status">connecting…</span>
+    <button id="to-normal" type="button">Normal view</button></div>
+  <div id="stage"></div>
+</div>
 <noscript>The dashboard needs JavaScript; <a href="/cluster">/cluster</a> has the same numbers as JSON.</noscript>
 <script>${DASHBOARD_SCRIPT}</script>
 </body>

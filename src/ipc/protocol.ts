@@ -4,7 +4,7 @@
 // (declaration merging, as counters/ipc.ts does), so the table never needs editing for one.
 import type { Config } from '../config.js';
 import type { ErrorCode } from '../errors.js';
-import type { ClusterStats, WorkerStats } from '../stats.js';
+import type { ClusterStats, FeedEntry, RedisView, WorkerIdentity, WorkerStats } from '../stats.js';
 import { Channel, type Port } from './channel.js';
 
 /** What POST /admin/reset did. */
@@ -15,6 +15,17 @@ export interface ResetResult {
   shared: boolean;
   /** What could not be reset (e.g. Redis down). */
   errors: string[];
+  /** Cache entries deleted from Redis (only with ?shared=1; 0 otherwise). */
+  redis_cache_keys: number;
+  /** The moment "since the reset" now starts. */
+  since: string;
+}
+
+/** What POST /admin/keep-alive did. */
+export interface KeepAliveResult {
+  keep_alive: boolean;
+  /** Workers told. */
+  workers: number;
 }
 
 /** What POST /admin/reload started. */
@@ -58,13 +69,20 @@ export interface WorkerRequests {
   reload: { request: null; reply: ReloadResult };
   /** Before an admin route runs: may this attempt go ahead? (Counted cluster-wide, per address.) */
   'admin-attempt': { request: AdminAttempt; reply: AdminVerdict };
+  /** POST /admin/kill: SIGKILL worker `id` (`from`: the asking worker, which then gets its answer out first). */
+  'kill-worker': { request: { id: number; from: number }; reply: WorkerIdentity };
+  /** POST /admin/redis/stop|start: the private redis-server only, never a --redis-url one. */
+  'redis-control': { request: { action: 'stop' | 'start' }; reply: RedisView };
+  /** POST /admin/keep-alive: switch keep-alive for every worker, present and future. */
+  'keep-alive': { request: { on: boolean }; reply: KeepAliveResult };
 }
 
 /** Requests the primary sends and a worker answers. */
 export interface PrimaryRequests {
   stats: { request: null; reply: WorkerStats };
   'collect-metrics': { request: null; reply: MetricsJson };
-  'reset-local': { request: null; reply: null };
+  /** A clean slate in this worker's memory; the reply is its stats right after (the new baseline). */
+  'reset-local': { request: null; reply: WorkerStats };
   /** Are you there? Answered from the event loop, so silence means a stopped or blocked worker. */
   heartbeat: { request: null; reply: null };
 }
@@ -80,12 +98,19 @@ export interface WorkerNotices {
    * but do not count it towards a crash loop.
    */
   exiting: { reason: string };
+  /**
+   * This worker's stats and its newest requests, sent at most every STATS_REPORT_INTERVAL_MS while
+   * they change, and once more as it leaves on purpose: what the primary shows of it once it is gone.
+   */
+  report: { stats: WorkerStats; feed: FeedEntry[] };
 }
 
 /** Notices the primary sends a worker. */
 export interface PrimaryNotices {
   /** Stop accepting, finish what is in flight, exit. */
   shutdown: { reason: string };
+  /** Keep connections open from now on, or close each after its response. */
+  'keep-alive': { on: boolean };
 }
 
 /** A worker's end: it asks the primary and answers the primary's requests. */

@@ -40,7 +40,10 @@ const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
 /** Never the token itself: only whether the routes are on. */
 const adminLines = (config: Config): string[] => {
-  if (config.adminToken !== null) return ['Admin routes are on: POST /admin/crash|reset|reload with the bearer token.'];
+  if (config.adminToken !== null)
+    return [
+      'Admin routes are on: POST /admin/crash|reset|reload|kill|redis/stop|redis/start|keep-alive with the bearer token; the dashboard shows the controls once the token is typed into it.',
+    ];
   if (LOOPBACK.test(config.host)) return [];
   return ['Admin routes are off (no --admin-token): nobody in the room can crash, reset or reload this cluster.'];
 };

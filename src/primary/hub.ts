@@ -4,6 +4,8 @@
 // its unit tests drive it with fake workers. /cluster and /metrics are views that every worker may
 // ask for at once (a dashboard per student, a scraper): concurrent asks share one aggregation, and
 // aggregations are spaced (single-flight.ts), so a flood of them cannot starve the ipc counter.
+// What happened since the last reset — baselines, ghosts, the live feed, the verdicts — is kept in
+// since-reset.ts; the hub feeds it with the workers' reports and resets it.
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { CounterStrategy, PrimarySide } from '../counters/strategy.js';
 import type { MetricsJson, PrimaryChannel, PrimaryRequests, ReloadResult, ResetResult } from '../ipc/protocol.js';
@@ -11,6 +13,7 @@ import { singleFlight } from '../single-flight.js';
 import {
   type ClusterStats,
   perWorkerNames,
+  type RedisView,
   summarize,
   viewStrategies,
   type WorkerIdentity,
@@ -18,6 +21,7 @@ import {
 } from '../stats.js';
 import { createRetiredMetrics } from './retired-metrics.js';
 import type { SharedCounters } from './shared-state.js';
+import { createSinceReset, type WorkerEnd } from './since-reset.js';
 
 /** How long the primary waits for one worker's stats, metrics or reset before leaving it out. */
 export const WORKER_ANSWER_TIMEOUT_MS = 1000;
@@ -36,12 +40,20 @@ export interface HubWorker {
 }
 
 export interface HubOptions {
+  /** This cluster's name (--instance). */
+  instance: string;
   /** The workers that serve now (listening, not draining). */
   liveWorkers: () => readonly HubWorker[];
   strategies: readonly CounterStrategy[];
   restarts: () => number;
   /** Redis as the primary sees it (URL redacted). */
-  redis: () => { url: string | null; up: boolean };
+  redis: () => RedisView;
+  /** Whether workers keep connections open now. @default () => true */
+  keepAlive?: () => boolean;
+  /** Whether the admin routes exist. @default false */
+  admin?: boolean;
+  /** Delete the Redis cache's entries (a reset with ?shared=1); resolves to how many. @default none */
+  clearSharedCache?: () => Promise<number>;
   dataDir: string;
   /** Start a rolling restart (POST /admin/reload). */
   reload: () => ReloadResult;
@@ -63,16 +75,23 @@ export interface Hub {
   gather(): Promise<ClusterStats>;
   metrics(): Promise<{ text: string; contentType: string }>;
   reset(shared: boolean): Promise<ResetResult>;
-  /** A worker exited: what it counted stays in /metrics (its counters and histograms, not its gauges). */
-  workerExited(id: number): void;
+  /**
+   * A worker exited: what it counted stays in /metrics (its counters and histograms, not its gauges),
+   * and it stays in /cluster as a ghost with what it held, until a reset.
+   */
+  workerExited(identity: WorkerIdentity, end: WorkerEnd): void;
+  /** Measure every shared store now: the baselines "since the start" counts from. */
+  takeBaselines(): Promise<void>;
 }
 
 type Attach = (channel: PrimaryChannel) => void;
 
 export const createHub = (options: HubOptions): Hub => {
-  const { liveWorkers, strategies, restarts, redis, dataDir, reload, primaryRegistry } = options;
+  const { instance, liveWorkers, strategies, restarts, redis, dataDir, reload, primaryRegistry } = options;
+  const { keepAlive = () => true, admin = false, clearSharedCache } = options;
   const gap = { minGapMs: options.aggregationGapMs ?? AGGREGATION_GAP_MS };
   const isRunning = options.isRunning ?? ((id: number) => liveWorkers().some(({ identity }) => identity.id === id));
+  const sinceReset = createSinceReset({ instance, strategies, isRunning });
   const startedAt = new Date().toISOString();
   const perWorker = perWorkerNames(strategies);
   const extraHandlers: Attach[] = [];
@@ -83,10 +102,16 @@ export const createHub = (options: HubOptions): Hub => {
     const workers = liveWorkers();
     const answers = await Promise.allSettled(
       workers.map(({ identity, channel }) =>
-        channel.request(type, null, {
-          timeoutMs: WORKER_ANSWER_TIMEOUT_MS,
-          what: `${type} from worker ${identity.id}`,
-        }),
+        channel
+          .request(type, null, {
+            timeoutMs: WORKER_ANSWER_TIMEOUT_MS,
+            what: `${type} from worker ${identity.id}`,
+          })
+          // Both answers are reports; kept as they arrive, before an exit could be handled.
+          .then((stats) => {
+            sinceReset.report(stats);
+            return stats;
+          }),
       ),
     );
     const replies: PrimaryRequests[K]['reply'][] = [];
@@ -104,6 +129,14 @@ export const createHub = (options: HubOptions): Hub => {
     const stats = [...(replies as WorkerStats[])].sort((a, b) => a.id - b.id);
     const values = await sharedValues;
     const totals = summarize(stats, perWorker);
+    // A busy worker still holds what it last reported: judged with that, not as lost.
+    const judged = [
+      ...stats,
+      ...silent.flatMap((worker) => {
+        const last = sinceReset.latestOf(worker.id);
+        return last === undefined ? [] : [last];
+      }),
+    ];
     return {
       strategies: viewStrategies(strategies, totals, values),
       workers: stats,
@@ -115,6 +148,9 @@ export const createHub = (options: HubOptions): Hub => {
       redis: redis(),
       data_dir: dataDir,
       started_at: startedAt,
+      ...sinceReset.view(judged, values),
+      keep_alive: keepAlive(),
+      admin,
     };
   };
 
@@ -151,12 +187,26 @@ export const createHub = (options: HubOptions): Hub => {
     .filter((strategy) => strategy.scope !== 'worker' && !strategy.survives.restart)
     .map((strategy) => strategy.name);
   const reset = async (all: boolean): Promise<ResetResult> => {
-    const { asked, silent } = await askAll('reset-local');
+    const { asked, replies, silent } = await askAll('reset-local');
     const errors = silent.map((worker) => `worker ${worker.id} did not answer`);
     await shared.reset(all ? undefined : volatile).catch((error: unknown) => {
       errors.push(error instanceof Error ? error.message : String(error));
     });
-    return { workers: asked - silent.length, ipc: true, shared: all, errors };
+    let keys = 0;
+    if (all && clearSharedCache !== undefined) {
+      keys = await clearSharedCache().catch((error: unknown) => {
+        errors.push(`the Redis cache: ${error instanceof Error ? error.message : String(error)}`);
+        return 0;
+      });
+    }
+    // The new baselines: every store as it is now, and the silent workers' counts as they last were.
+    const stores = await shared.read();
+    const stale = silent.flatMap((worker) => {
+      const last = sinceReset.latestOf(worker.id);
+      return last === undefined ? [] : [last];
+    });
+    const since = sinceReset.restart(replies as WorkerStats[], stale, stores);
+    return { workers: asked - silent.length, ipc: true, shared: all, errors, redis_cache_keys: keys, since };
   };
 
   return {
@@ -169,6 +219,10 @@ export const createHub = (options: HubOptions): Hub => {
         .on('last-metrics', ({ id, metrics: json }) => {
           // Only from a worker that has not exited: a late message must not bring a folded one back.
           if (isRunning(id)) latest.set(id, json);
+        })
+        .on('report', ({ stats, feed }) => {
+          sinceReset.report(stats);
+          sinceReset.addFeed(feed);
         });
       for (const attach of extraHandlers) attach(channel);
     },
@@ -181,11 +235,15 @@ export const createHub = (options: HubOptions): Hub => {
     gather,
     metrics,
     reset,
-    workerExited(id) {
-      const last = latest.get(id);
+    workerExited(identity, end) {
+      sinceReset.exited(identity, end);
+      const last = latest.get(identity.id);
       if (last === undefined) return;
-      latest.delete(id);
+      latest.delete(identity.id);
       retired.fold(last);
+    },
+    async takeBaselines() {
+      sinceReset.restart([], [], await shared.read());
     },
   };
 };

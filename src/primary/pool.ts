@@ -50,6 +50,11 @@ export interface WorkerPool {
   retire(worker: Worker): void;
   /** The worker said it is about to exit (`reason`): a planned exit, replaced but not a death. */
   expectExit(worker: Worker, reason: string): void;
+  /**
+   * The primary is about to kill this worker on purpose (`reason`): it serves until it dies, and its
+   * exit is replaced and counted but is no sign of a crash loop.
+   */
+  expectDeath(worker: Worker, reason: string): void;
 }
 
 /** A worker as bodies and /cluster name it: this cluster's instance, its id, its pid. */
@@ -137,6 +142,9 @@ export const createWorkerPool = ({
       leaving.set(worker.id, reason);
       // It closes its server before it exits: it serves no more.
       listening.delete(worker.id);
+    },
+    expectDeath(worker, reason) {
+      leaving.set(worker.id, reason);
     },
   };
 };

@@ -3,7 +3,9 @@
 // whose files only its owner can read, and one owning cluster (a lock with the primary's pid, taken
 // over at once when that primary is dead, and its orphan redis-server stopped). Supervised like a
 // worker: when it dies it is restarted on the same port with the same password and directory (its
-// append-only file brings the data back); one that keeps dying is given up on, and said so.
+// append-only file brings the data back); one that keeps dying is given up on, and said so. The
+// instructor may stop it on purpose (POST /admin/redis/stop) — that is no death, it stays stopped —
+// and start it again on the same port.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
@@ -35,6 +37,12 @@ export interface PrivateRedis {
   passwordFile: string;
   /** Stop it for good (the cluster is stopping) and say what was done; releases the directory. */
   stop(): Promise<void>;
+  /** Stop it on purpose, to be started again (POST /admin/redis/stop): not restarted meanwhile. */
+  pause(): Promise<void>;
+  /** Start it again after a pause, on the same port with the same password and data. */
+  resume(): Promise<void>;
+  /** Stopped with pause() and not resumed. */
+  paused(): boolean;
 }
 
 export interface PrivateRedisOptions {
@@ -174,11 +182,14 @@ const supervise = ({
   let lastPid = first.pid;
   let diedAt: Date | null = null;
   let stopping = false;
+  let paused = false;
   let restarting: Promise<void> = Promise.resolve();
+  // One pause or resume at a time, in the order asked.
+  let switching: Promise<void> = Promise.resolve();
 
   const watch = (server: RedisServer): void => {
     void server.exited.then((exit) => {
-      if (stopping || current !== server) return;
+      if (stopping || paused || current !== server) return;
       current = null;
       diedAt = new Date();
       restarting = restart(server, exit);
@@ -202,11 +213,11 @@ const supervise = ({
         return;
       }
       if (failures > 0) await sleep(Math.min(failures * REDIS_RESTART_DELAY_STEP_MS, REDIS_RESTART_MAX_DELAY_MS));
-      if (stopping) return;
+      if (stopping || paused) return;
       const startedAt = performance.now();
       try {
         const next = await startRedisServer({ dir, password, maxMemoryMb, port });
-        if (stopping) {
+        if (stopping || paused) {
           await next.stop();
           return;
         }
@@ -227,6 +238,48 @@ const supervise = ({
     }
   };
 
+  const pause = async (): Promise<void> => {
+    if (stopping || paused) return;
+    paused = true;
+    // A restart in flight sees `paused` and stops what it started.
+    await restarting;
+    const server = current;
+    current = null;
+    if (server !== null) await server.stop();
+    log.warn(
+      `stopped the private redis-server (pid ${server?.pid ?? lastPid}) on purpose (POST /admin/redis/stop); the Redis routes answer 503 until it is started again`,
+      { event: 'redis-paused', redis_pid: server?.pid ?? lastPid },
+    );
+  };
+
+  const resume = async (): Promise<void> => {
+    if (stopping || !paused) return;
+    const startedAt = performance.now();
+    const next = await startRedisServer({ dir, password, maxMemoryMb, port }).catch((error: unknown) => {
+      throw new AppError(
+        'E_REDIS_DOWN',
+        `Could not start the private redis-server again on port ${port}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    });
+    paused = false;
+    current = next;
+    lastPid = next.pid;
+    diedAt = null;
+    watch(next);
+    await writeFile(pidFile, `${next.pid}\n`, { mode: 0o600 }).catch(() => {});
+    log.info(
+      `started the private redis-server again (pid ${next.pid}) on port ${port} in ${Math.round(performance.now() - startedAt)} ms (POST /admin/redis/start)`,
+      { event: 'redis-resumed', redis_pid: next.pid },
+    );
+  };
+
+  const serially = (step: () => Promise<void>): Promise<void> => {
+    const run = switching.then(step);
+    switching = run.catch(() => {});
+    return run;
+  };
+
   watch(first);
   return {
     url: first.url,
@@ -234,13 +287,19 @@ const supervise = ({
     pid: () => lastPid,
     dir,
     passwordFile,
+    pause: () => serially(pause),
+    resume: () => serially(resume),
+    paused: () => paused,
     async stop() {
       stopping = true;
-      // A restart in flight sees `stopping` and stops what it started.
+      // A restart in flight sees `stopping` and stops what it started; so does a pause or resume.
       await restarting;
+      await switching;
       const server = current;
       if (server !== null && (await server.stop())) {
         log.info(`stopped the private redis-server (pid ${server.pid})`);
+      } else if (paused) {
+        log.info('private redis-server was stopped on purpose earlier (POST /admin/redis/stop); nothing to stop');
       } else {
         const when = diedAt === null ? '' : ` at ${diedAt.toISOString().slice(11, 19)}`;
         log.warn(`private redis-server was not running (it died${when} and was not restarted); nothing to stop`);

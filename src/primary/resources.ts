@@ -10,9 +10,14 @@ import type { Logger } from '../log.js';
 import { connectRedis, createRedisClient, isRedisUp, REDIS_DISABLED_HINT } from '../redis/client.js';
 import { findRedisServer } from '../redis/server.js';
 import { redactRedisUrl } from '../redis/url.js';
+import { sleep } from '../sleep.js';
+import type { RedisView } from '../stats.js';
 import { type PrivateRedis, startPrivateRedis } from './private-redis.js';
 
 export type RedisOrigin = 'url' | 'private' | 'none';
+
+/** How long POST /admin/redis/start waits for the primary's connection to come back. */
+const RECONNECT_WAIT_MS = 3000;
 
 export interface PrimaryResources {
   /** The config the workers get: `redisUrl` filled in when a private redis-server runs. */
@@ -23,7 +28,12 @@ export interface PrimaryResources {
   /** The private redis-server, when the primary started one: its port and password file (for redis-cli). */
   privateRedis: Pick<PrivateRedis, 'port' | 'passwordFile' | 'pid'> | null;
   /** Redis as /cluster and the banner show it: the URL without its password, and whether it answers. */
-  redisView(): { url: string | null; up: boolean };
+  redisView(): RedisView;
+  /**
+   * Stop or start the private redis-server on purpose (the dashboard's buttons). Refused with
+   * E_CONFLICT for a Redis the lab did not start (--redis-url) or when there is none.
+   */
+  controlRedis(action: 'stop' | 'start'): Promise<RedisView>;
   close(): Promise<void>;
 }
 
@@ -80,13 +90,40 @@ export const prepareResources = async (config: Config, log: Logger): Promise<Pri
 
   if (redis !== null && origin === 'url') await warnAboutEviction(redis, url ?? '', log);
   const redactedUrl = url === null ? null : redactRedisUrl(url);
+  const redisView = (): RedisView => ({
+    url: redactedUrl,
+    up: isRedisUp(redis),
+    origin,
+    pid: privateRedis?.pid() ?? null,
+    stopped: privateRedis?.paused() ?? false,
+  });
 
   return {
     config: { ...config, redisUrl: url },
     redis,
     redisOrigin: origin,
     privateRedis,
-    redisView: () => ({ url: redactedUrl, up: isRedisUp(redis) }),
+    redisView,
+    async controlRedis(action) {
+      if (privateRedis === null) {
+        throw new AppError(
+          'E_CONFLICT',
+          origin === 'url'
+            ? 'This Redis was given with --redis-url: the lab did not start it, so it does not stop or start it; do that where it runs.'
+            : 'This cluster has no Redis to stop or start (no redis-server on PATH, and no --redis-url).',
+        );
+      }
+      if (action === 'stop') {
+        await privateRedis.pause();
+      } else {
+        await privateRedis.resume();
+        // Answer once the primary's own connection is back (it retries every 500 ms at most), so
+        // the answer and the next /cluster say `up`.
+        const deadline = performance.now() + RECONNECT_WAIT_MS;
+        while (!isRedisUp(redis) && performance.now() < deadline) await sleep(25);
+      }
+      return redisView();
+    },
     async close() {
       redis?.disconnect();
       await privateRedis?.stop();

@@ -7,6 +7,7 @@ import type { Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { COUNTER_STRATEGIES } from '../counters/registry.js';
 import type { CounterStrategy } from '../counters/strategy.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isRedisUp } from '../redis/client.js';
 import { createAdminGuard } from './admin-guard.js';
@@ -16,6 +17,7 @@ import { startHeartbeat } from './heartbeat.js';
 import { createHub } from './hub.js';
 import { createPrimaryMetrics } from './metrics.js';
 import { createWorkerPool, identify } from './pool.js';
+import { clearRedisCache } from './redis-cache-reset.js';
 import { createReloader } from './reload.js';
 import type { PrimaryResources } from './resources.js';
 import { createSharedCounters } from './shared-state.js';
@@ -39,6 +41,9 @@ const describeExit = (code: number | null, signal: string | null): string =>
 const urlOf = (address: AddressInfo): string =>
   `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
 
+/** How long a worker that asked for its own kill gets to write its answer first. */
+const SELF_KILL_DELAY_MS = 150;
+
 /** Run the cluster until it is told to stop; resolves to the process exit code. */
 export const runPrimary = ({
   resources,
@@ -52,11 +57,17 @@ export const runPrimary = ({
     const crashGuard = createCrashGuard();
     let restarts = 0;
     let ready = false;
+    // Switched at run time (POST /admin/keep-alive): workers forked later boot with the current value.
+    let keepAlive = config.keepAlive;
 
     const tellShutdown = (worker: Worker, reason: string): void =>
       pool.channelOf(worker)?.notify('shutdown', { reason });
 
     const hub = createHub({
+      instance: config.instance,
+      keepAlive: () => keepAlive,
+      admin: config.adminToken !== null,
+      clearSharedCache: () => clearRedisCache(resources.redis, config.redisPrefix),
       liveWorkers: () =>
         pool.live().flatMap((worker) => {
           const channel = pool.channelOf(worker);
@@ -83,13 +94,41 @@ export const runPrimary = ({
       log,
     });
     hub.handle('admin-attempt', (attempt) => adminGuard.attempt(attempt));
+    hub.handle('kill-worker', ({ id, from }) => {
+      const victim = pool.all().find((worker) => worker.id === id);
+      if (victim === undefined || shutdown.stopping) {
+        throw new AppError('E_NOT_FOUND', `There is no running worker ${id}; /cluster lists the workers.`);
+      }
+      // A death (SIGKILL: its memory goes with it), replaced like one, but no sign of a crash loop.
+      pool.expectDeath(victim, 'POST /admin/kill');
+      log.warn(`worker ${id} (pid ${victim.process.pid}): SIGKILL, as asked (POST /admin/kill)`);
+      const kill = (): void => {
+        victim.process.kill('SIGKILL');
+      };
+      if (from === id) setTimeout(kill, SELF_KILL_DELAY_MS);
+      else kill();
+      return identify(config.instance, victim);
+    });
+    hub.handle('redis-control', ({ action }) => resources.controlRedis(action));
+    hub.handle('keep-alive', ({ on }) => {
+      const changed = keepAlive !== on;
+      keepAlive = on;
+      const workers = pool.all();
+      for (const worker of workers) pool.channelOf(worker)?.notify('keep-alive', { on });
+      if (changed) {
+        log.info(
+          `keep-alive ${on ? 'on: connections stay open' : 'off: every response closes its connection'} (POST /admin/keep-alive)`,
+        );
+      }
+      return { keep_alive: on, workers: workers.length };
+    });
 
     const pool = createWorkerPool({
       workerScript,
       schedule: config.schedule,
       attach(channel, worker) {
         hub.attach(channel);
-        channel.handle('boot', () => ({ config }));
+        channel.handle('boot', () => ({ config: { ...config, keepAlive } }));
         channel.on('exiting', ({ reason }) => pool.expectExit(worker, reason));
         channel.on('fatal', ({ message }) => {
           // Every worker hits the same wall (a taken port): say it once.
@@ -114,7 +153,11 @@ export const runPrimary = ({
         announce(urlOf(address), performance.now());
       },
       onExit(worker, { code, signal, retired, planned }) {
-        hub.workerExited(worker.id);
+        hub.workerExited(identify(config.instance, worker), {
+          code,
+          signal,
+          reason: planned ?? (retired ? (shutdown.stopping ? 'shutdown' : 'reload') : null),
+        });
         if (shutdown.stopping) {
           shutdown.workerExited();
           return;
@@ -196,6 +239,8 @@ export const runPrimary = ({
 
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Before any worker serves: "since the start" is counted from the stores as they are now.
+    void hub.takeBaselines();
     for (let index = 0; index < config.workers; index += 1) {
       const worker = pool.fork();
       log.info(`worker ${worker.id} (pid ${worker.process.pid}) starting`);

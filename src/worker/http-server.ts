@@ -20,17 +20,21 @@ const NOSNIFF = 'nosniff';
 
 export interface HttpServerOptions {
   identity: WorkerIdentity;
-  /** false: every response closes its connection (--no-keep-alive). */
-  keepAlive: boolean;
+  /**
+   * false: every response closes its connection (--no-keep-alive). Read per response, so switching
+   * it at run time (POST /admin/keep-alive) applies from the next response on every connection.
+   */
+  keepAlive: () => boolean;
   /** A client that has not sent its headers within this gets a 408 (--headers-timeout-ms). */
   headersTimeoutMs: number;
   /** A client that has not sent its whole request within this gets a 408 (--request-timeout-ms). */
   requestTimeoutMs: number;
   /** The Hono app as a node request listener. */
   handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
-  onRequest: () => void;
   /** Called once each response is written, with the route pattern that served it. */
   observe: (route: string, method: string, status: number, seconds: number) => void;
+  /** Called once each response is written, with the path (no query) and the client's socket. */
+  served: (method: string, path: string, status: number, socket: Socket) => void;
   routeOf: (path: string) => string;
 }
 
@@ -111,8 +115,8 @@ export const createHttpServer = ({
   headersTimeoutMs,
   requestTimeoutMs,
   handle,
-  onRequest,
   observe,
+  served,
   routeOf,
 }: HttpServerOptions): Server => {
   const workerId = String(identity.id);
@@ -131,7 +135,6 @@ export const createHttpServer = ({
   };
   const server = createServer(options, (request, response) => {
     const started = performance.now();
-    onRequest();
     // writeHead() merges these with the app's own headers.
     response.setHeader('x-worker-instance', identity.instance);
     response.setHeader('x-worker-id', workerId);
@@ -139,7 +142,7 @@ export const createHttpServer = ({
     response.setHeader('x-content-type-options', NOSNIFF);
     // Node ends the connection after this response: the next request is a new connection, which
     // the primary may hand to another worker.
-    if (!keepAlive) response.setHeader('connection', 'close');
+    if (!keepAlive()) response.setHeader('connection', 'close');
 
     if (request.headers.host === undefined && request.httpVersion !== '1.0') {
       refuse(response, 400, 'E_BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.');
@@ -154,12 +157,9 @@ export const createHttpServer = ({
     void handle(request, response).then(() => {
       const url = request.url ?? '/';
       const query = url.indexOf('?');
-      observe(
-        routeOf(query === -1 ? url : url.slice(0, query)),
-        method,
-        response.statusCode,
-        (performance.now() - started) / 1000,
-      );
+      const path = query === -1 ? url : url.slice(0, query);
+      observe(routeOf(path), method, response.statusCode, (performance.now() - started) / 1000);
+      served(method, path, response.statusCode, request.socket);
     });
   });
   const timeouts = `headers within ${headersTimeoutMs} ms, the whole request within ${requestTimeoutMs} ms`;

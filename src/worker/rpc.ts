@@ -32,7 +32,7 @@ export const answerPrimary = (channel: WorkerChannel, lab: Lab, metrics: WorkerM
     .handle('collect-metrics', () => metrics.registry.getMetricsAsJSON())
     .handle('reset-local', () => {
       lab.reset();
-      return null;
+      return lab.stats();
     });
 };
 
@@ -44,10 +44,17 @@ export const primaryViews = (channel: WorkerChannel): Pick<AppOptions, 'clusterS
   metrics: () => channel.request('metrics', null, { ...ask, what: 'the metrics' }),
 });
 
-/** The admin routes' asks of the primary. */
-export const primaryAdmin = (channel: WorkerChannel): Pick<AdminOptions, 'reset' | 'reload' | 'attempt'> => ({
+/** The admin routes' asks of the primary (`self`: this worker's id, for a kill of itself). */
+export const primaryAdmin = (
+  channel: WorkerChannel,
+  self: number,
+): Pick<AdminOptions, 'reset' | 'reload' | 'attempt' | 'kill' | 'redis' | 'keepAlive'> => ({
   reset: (shared) => channel.request('reset', { shared }, { ...ask, what: 'the reset' }),
   reload: () => channel.request('reload', null, { ...ask, what: 'the reload' }),
+  kill: (id) => channel.request('kill-worker', { id, from: self }, { ...ask, what: 'the kill' }),
+  // Starting a redis-server takes a moment (it loads its append-only file): a longer bound.
+  redis: (action) => channel.request('redis-control', { action }, { timeoutMs: 10_000, what: `the Redis ${action}` }),
+  keepAlive: (on) => channel.request('keep-alive', { on }, { ...ask, what: 'the keep-alive switch' }),
   // No answer from the primary is a 503: an admin route never runs unchecked.
   attempt: (attempt) => channel.request('admin-attempt', attempt, { ...ask, what: 'the admin check' }),
 });

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { createApp } from '../app.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
+import { isUncounted } from '../feed.js';
 import type { WorkerChannel } from '../ipc/protocol.js';
 import { createLab } from '../lab.js';
 import { describeListenError } from '../listen-error.js';
@@ -16,6 +17,7 @@ import { connectRedis, createRedisClient } from '../redis/client.js';
 import type { WorkerIdentity } from '../stats.js';
 import { createDrain } from './drain.js';
 import { createHttpServer } from './http-server.js';
+import { createReporter } from './reporter.js';
 import { answerPrimary, primaryAdmin, primaryViews } from './rpc.js';
 
 export interface WorkerOptions {
@@ -85,6 +87,8 @@ const serve = ({
     });
     const metrics = createWorkerMetrics(lab);
     answerPrimary(channel, lab, metrics);
+    const reporter = createReporter(() => channel.notify('report', { stats: lab.stats(), feed: lab.feed.take() }));
+    let keepAlive = config.keepAlive;
     const app = createApp({
       lab,
       ...primaryViews(channel),
@@ -100,21 +104,24 @@ const serve = ({
                 // The answer leaves during the linger; then this process, and its memory, is gone.
                 drain.leave(1);
               },
-              ...primaryAdmin(channel),
+              ...primaryAdmin(channel, identity.id),
             },
     });
 
     const server = createHttpServer({
       identity,
-      keepAlive: config.keepAlive,
+      keepAlive: () => keepAlive,
       headersTimeoutMs: config.headersTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
       // The URL's host when the request names none (HTTP/1.0): no route reads it.
       handle: getRequestListener(app.fetch, { hostname: 'localhost' }),
-      onRequest: () => {
-        lab.requests += 1;
-      },
       observe: metrics.observeRequest,
+      served: (method, path, status, socket) => {
+        if (isUncounted(path)) return;
+        lab.requests += 1;
+        lab.feed.add(method, path, status, socket.remoteAddress ?? '', socket.remotePort ?? 0);
+        reporter.changed();
+      },
       routeOf: createRouteLabeler(app.routes),
     });
 
@@ -126,6 +133,8 @@ const serve = ({
       timeoutMs: config.shutdownTimeoutMs,
       exit: resolve,
       onClosed: () => {
+        // Every response is written: its last report, so that what it leaves with is known exactly.
+        reporter.flush();
         channel.close(new AppError('E_IPC_TIMEOUT', 'The worker is shutting down.'));
         // Every response is written: these are this worker's final counts, for /metrics to keep.
         void metrics.registry
@@ -134,6 +143,12 @@ const serve = ({
       },
     });
     channel.on('shutdown', ({ reason }) => drain.drain(`asked by the primary: ${reason}`));
+    channel.on('keep-alive', ({ on }) => {
+      keepAlive = on;
+      // Idle kept-alive connections go now, so a browser's next refresh opens a new one at once;
+      // busy ones close after their next response (its `connection: close`).
+      if (!on) server.closeIdleConnections();
+    });
     // Ctrl-C reaches every process of the terminal's group: drain like on the primary's word.
     process.on('SIGINT', () => drain.drain('SIGINT'));
     process.on('SIGTERM', () => drain.drain('SIGTERM'));

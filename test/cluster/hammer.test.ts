@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -31,7 +32,7 @@ const closedPort = (): Promise<number> =>
   });
 
 describe('npm run hammer against real clusters', () => {
-  it('shows 4 workers counting /counter/local alone: the largest count falls short of 400', async () => {
+  it('shows 4 workers counting /counter/local alone: nothing lost, but the largest count falls short of 400', async () => {
     const cluster = await startCluster(['--workers', '4']);
     const report = await hammerJson([`${cluster.url}/counter/local`, '-n', '400', '-c', '20']);
 
@@ -43,13 +44,48 @@ describe('npm run hammer against real clusters', () => {
       expect(worker.instance).toBe(1);
       // A fresh per-worker counter: this worker's answers are exactly 1..its request count.
       expect(worker).toMatchObject({ min: 1, max: worker.requests, counted: worker.requests });
+      // Measured on /cluster: it held 0 before and its own requests after.
+      expect(worker).toMatchObject({ before: 0, after: worker.requests });
     }
     const largest = Math.max(...report.workers.map((worker) => worker.requests));
     expect(report.max_seen).toBe(largest);
-    expect(report.max_seen).toBeLessThan(400);
-    expect(report.lost).toBe(400 - largest);
-    expect(report.lost).toBeGreaterThan(0);
+    // One meaning of lost: expected − true total. The workers hold all 400; none knows the total.
+    expect(report).toMatchObject({ basis: 'cluster', true_total: 400, lost: 0, largest_seen: largest });
+    expect(report.largest_seen).toBeLessThan(400);
+    expect(report.counter_verdict?.kind).toBe('split');
     expect(report.rps).toBeGreaterThan(0);
+  });
+
+  it('counts from what each worker held before the run, never from the lowest answer', async () => {
+    const cluster = await startCluster(['--workers', '2']);
+    await hammerJson([`${cluster.url}/counter/local`, '-n', '40', '-c', '2']);
+    const report = await hammerJson([`${cluster.url}/counter/local`, '-n', '40', '-c', '2']);
+    expect(report).toMatchObject({ expected: 40, true_total: 40, lost: 0 });
+    expect(report.workers.reduce((sum, worker) => sum + (worker.before ?? 0), 0)).toBe(40);
+    expect(report.largest_seen).toBeLessThan(report.max_seen ?? 0);
+  });
+
+  it('falls back to the answers alone, and says so, when /cluster cannot be read', async () => {
+    const server = createHttpServer((request, response) => {
+      if (request.url === '/counter') count += 1;
+      response.setHeader('content-type', 'application/json');
+      response.setHeader('x-worker-id', '1');
+      response.setHeader('x-worker-pid', '4242');
+      response.end(JSON.stringify({ current_count: count, strategy: 'local' }));
+    });
+    let count = 0;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const report = await hammerJson([`http://127.0.0.1:${port}/counter`, '-n', '10', '-c', '1']);
+      // Its /cluster answers too (a plain server answers every path), but not as the lab does.
+      expect(report).toMatchObject({ basis: 'answers', expected: 10, true_total: null, counter_verdict: null });
+      expect(report.basis_note).toContain('/cluster is not a cluster-state-lab /cluster');
+      expect(report.verdict[0]).toMatch(/^Counter, guessed from the answers alone \(no baselines: /);
+    } finally {
+      server.close();
+    }
   });
 
   it('finds /counter/ipc exact: the largest value is the expected one, nothing lost', async () => {
@@ -107,8 +143,11 @@ describe('npm run hammer against real clusters', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain(`instance 1  ${cluster.url}/counter/local`);
-    expect(result.stdout).toMatch(/worker\s+pid\s+requests\s+first\s+last\s+share/);
-    expect(result.stdout).toContain('One shared, exact counter would now read 0 + 50 = 50 (expected).');
+    expect(result.stdout).toMatch(/worker\s+pid\s+requests\s+first\s+last\s+before\s+after\s+share/);
+    expect(result.stdout).toContain(
+      'Counter local (one count per worker), measured against /cluster before and after the run:',
+    );
+    expect(result.stdout).toContain("50 answers; the workers' counts add up to 50, so nothing is lost");
     expect(result.stdout).toContain('Failed: none.');
   });
 

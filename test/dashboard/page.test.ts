@@ -30,7 +30,8 @@ describe('the dashboard page', () => {
     expect(() => new Script(DASHBOARD_SCRIPT)).not.toThrow();
   });
 
-  it('stays small', () => {
-    expect(Buffer.byteLength(html)).toBeLessThan(15_000);
+  it('stays small: one request, no build step, nothing fetched', () => {
+    // The cards, the projector view, the feed and the instructor's controls: about 35 kB.
+    expect(Buffer.byteLength(html)).toBeLessThan(50_000);
   });
 });

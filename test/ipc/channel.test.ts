@@ -9,7 +9,9 @@ describe('the IPC channel', () => {
     const gates: (() => void)[] = [];
     primary.handle('reset', ({ shared }) => {
       return new Promise((resolve) => {
-        gates.push(() => resolve({ workers: shared ? 2 : 1, ipc: true, shared, errors: [] }));
+        gates.push(() =>
+          resolve({ workers: shared ? 2 : 1, ipc: true, shared, errors: [], redis_cache_keys: 0, since: '' }),
+        );
       });
     });
     const first = worker.request('reset', { shared: true }, { timeoutMs: 1000 });

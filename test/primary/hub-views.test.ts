@@ -27,8 +27,10 @@ const fakeWorker = (id: number) => {
     return {
       id,
       pid: 1000 + id,
+      seq: asked.stats,
       counters: {},
       increments: {},
+      max_answers: {},
       caches: {},
       requests: 0,
       db_calls: 0,
@@ -53,10 +55,11 @@ const makeHub = (count: number) => {
   let live = [...workers];
   const config = { ...defaultConfig(), dataDir: '/nonexistent-dir-for-the-hub-test' };
   const hub = createHub({
+    instance: 'test',
     liveWorkers: () => live.map((worker) => worker.hubWorker),
     strategies: COUNTER_STRATEGIES,
     restarts: () => 0,
-    redis: () => ({ url: null, up: false }),
+    redis: () => ({ url: null, up: false, origin: 'none', pid: null, stopped: false }),
     dataDir: config.dataDir,
     reload: () => ({ started: true, workers: live.length }),
     primaryRegistry: new Registry(),
@@ -70,7 +73,7 @@ const makeHub = (count: number) => {
     worker?.die();
     worker?.hubWorker.channel.close(new Error('exited'));
     live = live.filter((candidate) => candidate.id !== id);
-    hub.workerExited(id);
+    hub.workerExited({ instance: 'test', id, pid: 1000 + id }, { code: null, signal: 'SIGKILL', reason: null });
   };
   return { hub, workers, kill };
 };

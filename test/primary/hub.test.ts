@@ -11,11 +11,13 @@ const statsOf = (id: number, local: number): WorkerStats => ({
   instance: 'test',
   id,
   pid: 1000 + id,
+  seq: 1,
   uptime_s: 1,
   requests: local,
   state: 'memory',
   counters: { local, unsafe: 0, ipc: null, file: null, redis: null, 'redis-unsafe': null },
   increments: { local },
+  max_answers: local > 0 ? { local } : {},
   caches: {},
   db_calls: 0,
   redis: { url: null, status: 'not configured' },
@@ -31,11 +33,17 @@ const makeHub = (locals: number[], { silent = -1 } = {}) => {
     const id = index + 1;
     const stats = statsOf(id, local);
     if (index !== silent) {
-      worker.handle('stats', () => stats);
+      worker.handle('stats', () => {
+        stats.seq += 1;
+        return { ...stats };
+      });
       worker.handle('reset-local', () => {
         stats.counters.local = 0;
+        stats.increments = { local: 0 };
+        stats.max_answers = {};
+        stats.seq += 1;
         resets.push(id);
-        return null;
+        return { ...stats };
       });
     }
     workers.push({ identity: { instance: 'test', id, pid: stats.pid }, channel: primary });
@@ -43,10 +51,11 @@ const makeHub = (locals: number[], { silent = -1 } = {}) => {
   });
   const config = { ...defaultConfig(), dataDir: '/nonexistent-dir-for-the-hub-test' };
   const hub = createHub({
+    instance: 'test',
     liveWorkers: () => workers,
     strategies: COUNTER_STRATEGIES,
     restarts: () => 2,
-    redis: () => ({ url: null, up: false }),
+    redis: () => ({ url: null, up: false, origin: 'none', pid: null, stopped: false }),
     dataDir: config.dataDir,
     reload: () => ({ started: true, workers: workers.length }),
     primaryRegistry: new Registry(),
@@ -94,7 +103,7 @@ describe('the hub (fake workers)', () => {
     const { workerChannels, hub, resets } = makeHub([4, 6]);
     await workerChannels[0]?.request('ipc-increment', { by: 7 }, { timeoutMs: 1000 });
     const result = await workerChannels[1]?.request('reset', { shared: false }, { timeoutMs: 1000 });
-    expect(result).toEqual({ workers: 2, ipc: true, shared: false, errors: [] });
+    expect(result).toMatchObject({ workers: 2, ipc: true, shared: false, errors: [], redis_cache_keys: 0 });
     expect(resets.sort()).toEqual([1, 2]);
     const cluster = await hub.gather();
     expect(cluster.totals.counters.local).toBe(0);

@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { connectRedis, createRedisClient, redactRedisUrl } from '../../src/redis/client.js';
 import { findRedisServer, type RedisServer, startRedisServer } from '../../src/redis/server.js';
 import type { ClusterStats } from '../../src/stats.js';
+import type { CounterVerdict } from '../../src/verdict.js';
+import { answersOf } from '../hammer/counter-facts.js';
 import { runLoad, type Sample } from '../hammer/load.js';
+import { tallySamples } from '../hammer/tally.js';
+import { judgeRun, readSettled, readSnapshots } from '../lib/cluster-facts.js';
 import { requestJson } from '../lib/http-json.js';
 import { ProcessGroup, type RunningServer, startServer } from '../lib/processes.js';
 
@@ -24,11 +28,13 @@ export interface Stage {
   /** null: no Redis could be had, and the lessons say how to enable it. */
   redisUrl: string | null;
   redisNote: string;
+  /** The redis-server the demo started (its CPU is part of a Redis counter's cost); null otherwise. */
+  redisPid: number | null;
   dataDir: string;
   /** Give the next clusters a fresh data dir and Redis prefix of their own, so lessons do not mix. */
   begin(lesson: number): void;
-  /** Start a lab cluster with these extra args; it is stopped by `stopLab` or at the end. */
-  startLab(args?: readonly string[], workers?: number): Promise<LabProcess>;
+  /** Start a lab cluster with these extra args (and environment: secrets); stopped by `stopLab` or at the end. */
+  startLab(args?: readonly string[], workers?: number, env?: Record<string, string>): Promise<LabProcess>;
   stopLab(lab: LabProcess): Promise<void>;
   close(): Promise<void>;
   /** Ctrl-C twice: kill everything now. */
@@ -64,11 +70,12 @@ export const openStage = async ({ workers, env }: { workers: number; env: NodeJS
     workers,
     redisUrl,
     redisNote,
+    redisPid: redisServer?.pid ?? null,
     dataDir,
     begin(lesson) {
       scope = ['--data-dir', join(dataDir, `lesson-${lesson}`), '--redis-prefix', `${prefixRoot}-${lesson}:`];
     },
-    async startLab(args = [], count = workers) {
+    async startLab(args = [], count = workers, extraEnv = {}) {
       const labArgs = [
         CLI,
         '--log-format',
@@ -87,7 +94,7 @@ export const openStage = async ({ workers, env }: { workers: number; env: NodeJS
         label: 'lab',
         args: labArgs,
         // Through the environment, not argv: a REDIS_URL may carry a password, which `ps` would show.
-        env: { ...env, REDIS_URL: redisUrl ?? '' },
+        env: { ...env, ...extraEnv, REDIS_URL: redisUrl ?? '' },
       });
       return { ...server, args };
     },
@@ -145,6 +152,20 @@ export const createPinnedClient = () => {
 export const hammer = async (url: string, count: number, concurrency: number, keepAlive = false) => {
   const { samples, elapsedMs } = await runLoad({ urls: [url], requests: count, concurrency, keepAlive });
   return { samples, elapsedMs, ok: samples.filter((sample) => sample.status === 200) };
+};
+
+/**
+ * `count` requests to a counter route, judged as the hammer and the dashboard judge a run
+ * (src/verdict.ts): /cluster read before and after, the answers counted here.
+ */
+export const hammerJudged = async (lab: LabProcess, route: string, count: number, concurrency: number) => {
+  const url = `${lab.url}${route}`;
+  const before = await readSnapshots([lab.url]);
+  const result = await hammer(url, count, concurrency);
+  const answers = answersOf(tallySamples([url], result.samples));
+  if (typeof answers === 'string') throw new Error(`${route}: ${answers}`);
+  const verdict: CounterVerdict = judgeRun(answers, before, await readSettled([lab.url], answers.strategy)).verdict;
+  return { ...result, verdict };
 };
 
 export interface WorkerLine {

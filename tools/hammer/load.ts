@@ -55,8 +55,12 @@ export interface Sample {
   error?: string;
   workerId?: number;
   workerPid?: number;
+  /** The answering worker's cluster (`x-worker-instance`): worker ids repeat across clusters. */
+  workerInstance?: string;
   /** `current_count` of a counter answer. */
   count?: number;
+  /** `strategy` of a counter answer (`/counter` answers with the one `--state` picked). */
+  strategy?: string;
   /** `source` of a user answer. */
   source?: string;
   ms: number;
@@ -92,14 +96,17 @@ const readHeaders = (headers: IncomingHttpHeaders, sample: Sample): void => {
   const workerPid = header(headers['x-worker-pid']);
   if (workerId !== undefined) sample.workerId = workerId;
   if (workerPid !== undefined) sample.workerPid = workerPid;
+  const instance = headers['x-worker-instance'];
+  if (typeof instance === 'string') sample.workerInstance = instance;
 };
 
 const readBody = (chunks: readonly Buffer[], size: number, sample: Sample): void => {
   if (size === 0 || size > MAX_BODY_BYTES) return;
   try {
     const text = chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString();
-    const body = JSON.parse(text) as { current_count?: unknown; source?: unknown } | null;
+    const body = JSON.parse(text) as { current_count?: unknown; source?: unknown; strategy?: unknown } | null;
     if (typeof body?.current_count === 'number') sample.count = body.current_count;
+    if (typeof body?.strategy === 'string') sample.strategy = body.strategy;
     if (typeof body?.source === 'string') sample.source = body.source;
   } catch {
     // Not JSON (the dashboard, a proxy's error page): status and headers still count.

@@ -1,10 +1,18 @@
 // The report of a hammer run: one plain object, built from a tally, that --json prints as it is and
 // tools/hammer/text.ts prints as tables. Pure functions, no I/O.
+import type { CounterVerdict } from '../../src/verdict.js';
+import type { JudgedRun } from '../lib/cluster-facts.js';
 import { type CountRange, latencyPercentile, type Tally, type WorkerTally } from './tally.js';
 import { buildVerdict } from './verdict.js';
 
 // The text helpers once lived here and the demo imports them from here: keep that path working.
 export { formatBar, formatNumber, formatReport, formatTable } from './text.js';
+
+/**
+ * Where the counter verdict comes from: /cluster before and after the run (measured baselines, the
+ * dead named), or — when it cannot be read — the answers alone, and why.
+ */
+export type CounterFacts = { basis: 'cluster'; judged: JudgedRun } | { basis: 'answers'; why: string };
 
 export interface RunInfo {
   elapsedMs: number;
@@ -17,6 +25,8 @@ export interface RunInfo {
 export interface WorkerReport {
   /** 1-based position of the worker's URL on the command line. */
   instance: number;
+  /** Its cluster's name (`x-worker-instance`): worker ids repeat across clusters. */
+  name: string | null;
   id: number | null;
   pid: number | null;
   requests: number;
@@ -30,6 +40,9 @@ export interface WorkerReport {
   max: number | null;
   counted: number;
   sources: Record<string, number>;
+  /** A per-worker counter's value in this worker before and after the run, from /cluster (null: unknown, or dead). */
+  before: number | null;
+  after: number | null;
 }
 
 export interface InstanceReport {
@@ -73,12 +86,26 @@ export interface HammerReport {
   counted: number;
   min_seen: number | null;
   max_seen: number | null;
-  /** (min_seen - 1) + counted: what one shared, exact counter would read if this run was its only client. */
+  /**
+   * `cluster`: expected, true_total, lost and largest_seen are src/verdict.ts's, from baselines read
+   * from /cluster before and after the run. `answers`: /cluster could not be read (`basis_note` says
+   * why), so they are guessed from the answers alone: expected = (min_seen - 1) + counted, lost =
+   * expected - max_seen. null: no counter answers.
+   */
+  basis: 'cluster' | 'answers' | null;
+  basis_note: string | null;
+  /** The 2xx answers that carried a count (cluster basis), or the guess above. */
   expected: number | null;
-  /** expected - max_seen, at least 0: increments the largest counter does not show. */
+  /** What the counter's storage (or the workers together) gained during the run; null on the answers basis. */
+  true_total: number | null;
+  /** expected - true total (cluster basis; negative: something else counted too), or expected - max_seen. */
   lost: number | null;
-  /** max_seen - expected, at least 0: increments from outside this run (or answers that never came). */
+  /** The largest answer a client saw, over the baseline of whoever answered it (cluster basis). */
+  largest_seen: number | null;
+  /** How far the counts went past expected: something else counted during the run. */
   excess: number | null;
+  /** The whole verdict of src/verdict.ts (cluster basis): kind, who died and what they took, … */
+  counter_verdict: CounterVerdict | null;
   instances: InstanceReport[];
   workers: WorkerReport[];
   verdict: string[];
@@ -112,18 +139,25 @@ const compareWorkers = (a: WorkerTally, b: WorkerTally): number =>
   (a.id ?? Number.POSITIVE_INFINITY) - (b.id ?? Number.POSITIVE_INFINITY) ||
   (a.pid ?? Number.POSITIVE_INFINITY) - (b.pid ?? Number.POSITIVE_INFINITY);
 
+const compareNames = (a: WorkerTally, b: WorkerTally): number => (a.name ?? '').localeCompare(b.name ?? '');
+
 /** The report of a run: totals, one entry per instance and per worker, the counter arithmetic, the verdict. */
-export const buildReport = (tally: Tally, run: RunInfo): HammerReport => {
+export const buildReport = (tally: Tally, run: RunInfo, facts?: CounterFacts): HammerReport => {
+  const judged = facts?.basis === 'cluster' ? facts.judged : undefined;
+  const baselineOf = (worker: WorkerTally) =>
+    judged?.workers.find((part) => part.pid === worker.pid && (worker.name === null || part.instance === worker.name));
   const instances: InstanceReport[] = [];
   const workers: WorkerReport[] = [];
   tally.instances.forEach((instance, index) => {
     const answered = [...instance.workers.values()].reduce((sum, worker) => sum + worker.requests, 0);
     const sources: Record<string, number> = {};
-    for (const worker of [...instance.workers.values()].sort(compareWorkers)) {
+    for (const worker of [...instance.workers.values()].sort((a, b) => compareNames(a, b) || compareWorkers(a, b))) {
       const workerSources = toRecord(worker.sources);
       addInto(sources, workerSources);
+      const baseline = baselineOf(worker);
       workers.push({
         instance: index + 1,
+        name: worker.name,
         id: worker.id,
         pid: worker.pid,
         requests: worker.requests,
@@ -135,6 +169,8 @@ export const buildReport = (tally: Tally, run: RunInfo): HammerReport => {
         max: worker.max,
         counted: worker.counted,
         sources: workerSources,
+        before: baseline?.before ?? null,
+        after: baseline?.after ?? null,
       });
     }
     instances.push({
@@ -162,7 +198,9 @@ export const buildReport = (tally: Tally, run: RunInfo): HammerReport => {
   const requests = sum((instance) => instance.requests);
   const range = mergeRange(tally.instances);
   // The lowest value seen, not the first to arrive: with concurrency, answers overtake each other.
-  const expected = range.min === null ? null : range.min - 1 + range.counted;
+  const guessed = range.min === null ? null : range.min - 1 + range.counted;
+  const verdict = judged?.verdict ?? null;
+  const expected = verdict === null ? guessed : verdict.expected;
   const latency: LatencyReport | null =
     requests === 0
       ? null
@@ -191,9 +229,24 @@ export const buildReport = (tally: Tally, run: RunInfo): HammerReport => {
     counted: range.counted,
     min_seen: range.min,
     max_seen: range.max,
+    basis: range.counted === 0 ? null : verdict === null ? 'answers' : 'cluster',
+    basis_note: range.counted === 0 || facts?.basis !== 'answers' ? null : facts.why,
     expected,
-    lost: expected === null || range.max === null ? null : Math.max(0, expected - range.max),
-    excess: expected === null || range.max === null ? null : Math.max(0, range.max - expected),
+    true_total: verdict?.true_total ?? null,
+    lost:
+      verdict !== null
+        ? verdict.lost
+        : guessed === null || range.max === null
+          ? null
+          : Math.max(0, guessed - range.max),
+    largest_seen: verdict?.largest_seen ?? null,
+    excess:
+      verdict !== null
+        ? Math.max(0, -(verdict.lost ?? 0))
+        : guessed === null || range.max === null
+          ? null
+          : Math.max(0, range.max - guessed),
+    counter_verdict: verdict,
     instances,
     workers,
     verdict: [],

@@ -16,6 +16,8 @@ export interface CountRange {
 }
 
 export interface WorkerTally extends CountRange {
+  /** Its cluster's name (`x-worker-instance`), when the answer said. */
+  name: string | null;
   id: number | null;
   pid: number | null;
   /** Answers this worker gave, whatever their status. */
@@ -36,12 +38,14 @@ export interface InstanceTally extends CountRange {
   statuses: Map<number, number>;
   /** Requests that got no whole answer, by error code. */
   errors: Map<string, number>;
-  /** Keyed by pid and id, in the order workers first answered. */
+  /** Keyed by cluster name, pid and id, in the order workers first answered. */
   workers: Map<string, WorkerTally>;
 }
 
 export interface Tally {
   instances: InstanceTally[];
+  /** Counter answers per `strategy` they named. */
+  strategies: Map<string, number>;
   /** Requests per latency bucket of LATENCY_STEP_MS. */
   latency: Uint32Array;
   latencyMaxMs: number;
@@ -62,6 +66,7 @@ export const createTally = (urls: readonly string[]): Tally => ({
     min: null,
     max: null,
   })),
+  strategies: new Map(),
   latency: new Uint32Array(LATENCY_BUCKETS),
   latencyMaxMs: 0,
   latencySumMs: 0,
@@ -79,10 +84,11 @@ const addCount = (range: CountRange, count: number): void => {
 
 const workerOf = (instance: InstanceTally, sample: Sample): WorkerTally | undefined => {
   if (sample.workerId === undefined && sample.workerPid === undefined && sample.status === null) return undefined;
-  const key = `${sample.workerPid ?? '?'}:${sample.workerId ?? '?'}`;
+  const key = `${sample.workerInstance ?? '?'}:${sample.workerPid ?? '?'}:${sample.workerId ?? '?'}`;
   let worker = instance.workers.get(key);
   if (worker === undefined) {
     worker = {
+      name: sample.workerInstance ?? null,
       id: sample.workerId ?? null,
       pid: sample.workerPid ?? null,
       requests: 0,
@@ -116,6 +122,7 @@ export const addSample = (tally: Tally, sample: Sample): void => {
     worker.requests += 1;
     if (ok) worker.ok += 1;
     if (ok && sample.count !== undefined) {
+      if (sample.strategy !== undefined) bump(tally.strategies, sample.strategy);
       worker.first ??= sample.count;
       worker.last = sample.count;
       addCount(worker, sample.count);

@@ -55,10 +55,24 @@ const instanceSection = (report: HammerReport, instance: InstanceReport): string
   if (workers.length === 0) return [...lines, '  no worker answered'];
   const counters = instance.counted > 0;
   const sources = workers.some((worker) => Object.keys(worker.sources).length > 0);
-  const header = ['worker', 'pid', 'requests', ...(counters ? ['first', 'last'] : []), 'share', ''];
+  // Several clusters behind one URL (a balancer): name each worker's cluster.
+  const names = new Set(report.workers.map((worker) => worker.name)).size > 1;
+  // A per-worker counter measured on /cluster: what each worker held before and after the run.
+  const held = workers.some((worker) => worker.before !== null || worker.after !== null);
+  const header = [
+    ...(names ? ['cluster'] : []),
+    'worker',
+    'pid',
+    'requests',
+    ...(counters ? ['first', 'last'] : []),
+    ...(held ? ['before', 'after'] : []),
+    'share',
+    '',
+  ];
   if (sources) header.push('sources');
   const shareColumn = header.indexOf('share');
   const rows = workers.map((worker) => [
+    ...(names ? [worker.name ?? '?'] : []),
     worker.id === null ? '?' : String(worker.id),
     worker.pid === null ? '?' : String(worker.pid),
     formatNumber(worker.requests),
@@ -68,11 +82,25 @@ const instanceSection = (report: HammerReport, instance: InstanceReport): string
           worker.last === null ? '-' : formatNumber(worker.last),
         ]
       : []),
+    ...(held
+      ? [
+          worker.before === null ? '-' : formatNumber(worker.before),
+          worker.after === null ? (worker.before === null ? '-' : 'died') : formatNumber(worker.after),
+        ]
+      : []),
     formatBar(worker.share),
     percent(worker.requests, answered),
     ...(sources ? [formatSources(worker.sources)] : []),
   ]);
-  const right = new Set([0, 1, 2, ...(counters ? [3, 4] : []), shareColumn + 1]);
+  const first = names ? 1 : 0;
+  const right = new Set([
+    first,
+    first + 1,
+    first + 2,
+    ...(counters ? [first + 3, first + 4] : []),
+    ...(held ? [shareColumn - 2, shareColumn - 1] : []),
+    shareColumn + 1,
+  ]);
   return [...lines, ...formatTable(header, rows, right).map((row) => `  ${row}`)];
 };
 

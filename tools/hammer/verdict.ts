@@ -10,12 +10,60 @@ const repeats = (range: { counted: number; min: number | null; max: number | nul
 const contiguous = (range: { counted: number; min: number | null; max: number | null }): boolean =>
   range.min !== null && range.max !== null && range.max - range.min + 1 === range.counted;
 
+const SCOPE_WORDS = {
+  worker: 'one count per worker',
+  host: 'one count per cluster',
+  fleet: 'one count for every cluster on the same Redis',
+} as const;
+
+/** Values a worker returned more than once: read-modify-write races, whatever the baselines. */
+const repeatLine = (report: HammerReport): string[] => {
+  const repeating = report.workers.filter((worker) => worker.counted > 0 && repeats(worker) > 0);
+  if (repeating.length === 0) return [];
+  const floor = repeating.reduce((total, worker) => total + repeats(worker), 0);
+  return [
+    `${plural(repeating.length, 'worker')} returned the same value more than once (at least ${plural(floor, 'repeat')}): ` +
+      'concurrent increments overwrote each other.',
+  ];
+};
+
+/** The verdict of src/verdict.ts, from baselines measured on /cluster before and after the run. */
+const measuredVerdict = (report: HammerReport): string[] => {
+  const verdict = report.counter_verdict;
+  if (verdict === null) return [];
+  return [
+    `Counter ${verdict.strategy} (${SCOPE_WORDS[verdict.scope]}), measured against /cluster before and after the run:`,
+    ...verdict.sentences,
+    ...lateLines(report),
+    ...repeatLine(report),
+  ];
+};
+
+/**
+ * A dead worker's numbers are its last report to the primary (at most ~100 ms before it died); if it
+ * answered this client more than that, say so — the verdict stays the dashboard's.
+ */
+const lateLines = (report: HammerReport): string[] =>
+  (report.counter_verdict?.died ?? []).flatMap((dead) => {
+    const answered = report.workers.find((worker) => worker.pid === dead.pid && worker.id === dead.id);
+    if (answered?.max === null || answered?.max === undefined || answered.before === null) return [];
+    const held = answered.before + dead.took;
+    return answered.max > held
+      ? [
+          `Worker ${dead.id} (pid ${dead.pid}) answered up to ${formatNumber(answered.max)} before it died; its last report ` +
+            `to the primary said ${formatNumber(held)}: at least ${formatNumber(answered.max - held)} more died with it unreported.`,
+        ]
+      : [];
+  });
+
 const counterVerdict = (report: HammerReport): string[] => {
+  if (report.basis === 'cluster') return measuredVerdict(report);
   const { counted, min_seen: min, max_seen: max, expected, lost, excess } = report;
   if (counted === 0 || min === null || max === null || expected === null || lost === null || excess === null) return [];
   const base = min - 1;
+  const unmeasured = report.basis_note === null ? '' : ` (no baselines: ${report.basis_note})`;
   const lines = [
-    `Counter: ${plural(counted, 'answer')} carried a current_count, the lowest ${formatNumber(min)}, so the counter ` +
+    `Counter, guessed from the answers alone${unmeasured}: ${plural(counted, 'answer')} carried a current_count, the lowest ${formatNumber(min)}, so the counter ` +
       `stood at ${formatNumber(base)} before this run${base === 0 ? ' (a fresh counter)' : ', if this run was its only client'}. ` +
       `One shared, exact counter would now read ${formatNumber(base)} + ${formatNumber(counted)} = ${formatNumber(expected)} (expected).`,
   ];

@@ -84,8 +84,9 @@ describe('hammerHelpText', () => {
     for (const flag of ['--requests', '--concurrency', '--duration', '--keep-alive', '--json', '--help']) {
       expect(help).toContain(flag);
     }
-    expect(help).toContain('expected = (lowest current_count seen - 1)');
-    expect(help).toContain('lost     = expected - the largest current_count seen');
+    expect(help).toContain('expected   = the 2xx answers that carried a current_count');
+    expect(help).toContain('lost       = expected - true total');
+    expect(help).toContain('expected = (lowest - 1) + answers, lost = expected - largest');
     expect(help).toContain('Exit code: 0 when the run ends');
   });
 });
