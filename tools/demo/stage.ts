@@ -25,6 +25,8 @@ export interface Stage {
   redisUrl: string | null;
   redisNote: string;
   dataDir: string;
+  /** Every process the lessons start goes through it: stopped at the end, killed on a second Ctrl-C. */
+  group: ProcessGroup;
   /** Give the next clusters a fresh data dir and Redis prefix of their own, so lessons do not mix. */
   begin(lesson: number): void;
   /** Start a lab cluster with these extra args; it is stopped by `stopLab` or at the end. */
@@ -65,6 +67,7 @@ export const openStage = async ({ workers, env }: { workers: number; env: NodeJS
     redisUrl,
     redisNote,
     dataDir,
+    group,
     begin(lesson) {
       scope = ['--data-dir', join(dataDir, `lesson-${lesson}`), '--redis-prefix', `${prefixRoot}-${lesson}:`];
     },
