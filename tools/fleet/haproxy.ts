@@ -91,8 +91,12 @@ export interface StartHaproxyOptions {
   onLine: (line: HaproxyLine) => void;
 }
 
-const levelOf = (line: string): HaproxyLine['level'] =>
-  line.startsWith('[ALERT]') ? 'error' : line.startsWith('[WARNING]') ? 'warn' : 'info';
+/** HAProxy's own level, except its soft stop, which it reports as warnings ("Proxy hosts stopped"). */
+const levelOf = (line: string): HaproxyLine['level'] => {
+  if (line.startsWith('[ALERT]')) return 'error';
+  if (line.startsWith('[WARNING]') && !/: Proxy \S+ stopped|: Stopping /.test(line)) return 'warn';
+  return 'info';
+};
 
 export const startHaproxy = async ({
   group,

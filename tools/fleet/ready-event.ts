@@ -72,10 +72,17 @@ export interface StartFleetProcessOptions {
   /** Fleet options (`--log-format json` and `--port 0` are added unless given). */
   args: readonly string[];
   env?: NodeJS.ProcessEnv;
+  /** The built entry point. @default dist/tools/fleet.js beside this module */
+  cli?: string;
 }
 
 /** Start the fleet as its own process and wait for its ready event; its pids are adopted by `group`. */
-export const startFleetProcess = ({ group, args, env }: StartFleetProcessOptions): Promise<RunningFleet> =>
+export const startFleetProcess = ({
+  group,
+  args,
+  env,
+  cli = FLEET_CLI,
+}: StartFleetProcessOptions): Promise<RunningFleet> =>
   new Promise((resolve, reject) => {
     const defaults = [
       ...(args.includes('--log-format') ? [] : ['--log-format', 'json']),
@@ -84,7 +91,7 @@ export const startFleetProcess = ({ group, args, env }: StartFleetProcessOptions
     const split = args.indexOf('--');
     const own = split === -1 ? [...args] : args.slice(0, split);
     const rest = split === -1 ? [] : args.slice(split);
-    const child = group.spawn(process.execPath, [FLEET_CLI, ...defaults, ...own, ...rest], { env: env ?? process.env });
+    const child = group.spawn(process.execPath, [cli, ...defaults, ...own, ...rest], { env: env ?? process.env });
     let err = '';
     let settled = false;
     const watchers: { pattern: RegExp; resolve: (line: string) => void }[] = [];

@@ -13,7 +13,7 @@ import { sleep } from '../../src/sleep.js';
 import { ProcessGroup } from '../lib/processes.js';
 import { checkPortRange, type FleetOptions, hostPorts } from './args.js';
 import { type RunningHaproxy, requireHaproxy, startHaproxy } from './haproxy.js';
-import { BACKEND, renderHaproxyConfig } from './haproxy-config.js';
+import { BACKEND, CHECK_FALL, renderHaproxyConfig } from './haproxy-config.js';
 import { createHost, type FleetHost } from './hosts.js';
 import type { FleetReadyEvent } from './ready-event.js';
 import { type FleetRedis, openFleetRedis } from './redis.js';
@@ -121,8 +121,12 @@ export const startFleet = async ({ options, log }: StartFleetOptions): Promise<F
         onLog: ({ level, message, fields }) => log[level](`${name}: ${message}`, { ...fields, instance: name }),
         onExit: (exit) => {
           if (exit.planned || stopping) return;
+          const how =
+            exit.signal !== null || exit.code !== 0
+              ? `died (${exit.signal ?? `exit code ${exit.code}`})`
+              : 'exited (code 0: stopped from outside the fleet)';
           log.warn(
-            `${name} died (${exit.signal ?? `exit code ${exit.code}`}); HAProxy takes it out after ${2} failed checks. Start it again: POST /fleet/hosts/${name}/start on the control socket.`,
+            `${name} ${how}; HAProxy takes it out after ${CHECK_FALL} failed checks. Start it again: POST /fleet/hosts/${name}/start on the control socket.`,
             { event: 'host-died', instance: name, signal: exit.signal, code: exit.code },
           );
         },
