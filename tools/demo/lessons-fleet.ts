@@ -300,7 +300,9 @@ export const fleetLessons: Lesson[] = [
         const [drain, sigterm, kill] = outcomes as [FaultOutcome, FaultOutcome, FaultOutcome];
         out(
           `Drained first, the host got no new request, and stopping it cost ${formatNumber(drain.failed)} failed request(s). ` +
-            `A plain SIGTERM cost ${formatNumber(sigterm.failed)}: the lab stops accepting and finishes what it has, HAProxy retries a refused connection on the other host, and marked it DOWN after ${seconds(sigterm.markedDownMs)}.`,
+            (sigterm.failed === 0
+              ? `A plain SIGTERM cost none this time: every connection it refused was retried on the other host, and HAProxy marked it DOWN after ${seconds(sigterm.markedDownMs)}.`
+              : `A plain SIGTERM cost ${formatNumber(sigterm.failed)}: HAProxy kept sending requests until it marked the host DOWN (${seconds(sigterm.markedDownMs)}); a connection the host refused was retried on the other host, but one it had accepted as it closed its socket was reset after the request was sent, and HAProxy does not resend a request a host may have acted on. Drain first, as the first row does.`),
         );
         out(
           `kill -9 of the whole host cost ${formatNumber(kill.failed)}: the requests it had in hand when it died (HAProxy does not retry a request a host may have acted on). HAProxy marked it DOWN after ${seconds(kill.markedDownMs)}, and saw it UP ${seconds(kill.backUpMs)} after it was started again.`,

@@ -1,8 +1,13 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hostPorts, parseFleetArgs } from '../../../tools/fleet/args.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 describe('parseFleetArgs', () => {
   it('defaults to 2 hosts × 2 workers on port 3000, round robin, a private Redis', () => {
@@ -30,7 +35,9 @@ describe('parseFleetArgs', () => {
     const flagged = parseFleetArgs(['--redis-url', 'redis://:secret@127.0.0.1:7001'], env).options;
     expect(flagged.redisUrl).toBe('redis://:secret@127.0.0.1:7001');
     expect(flagged.warnings.join(' ')).toMatch(/visible to every local user/);
-    const file = join(await mkdtemp(join(tmpdir(), 'csl-fleet-args-')), 'url');
+    const dir = await mkdtemp(join(tmpdir(), 'csl-fleet-args-'));
+    dirs.push(dir);
+    const file = join(dir, 'url');
     await writeFile(file, 'redis://:secret@127.0.0.1:7002\n', { mode: 0o600 });
     const fromFile = parseFleetArgs(['--redis-url-file', file], {}).options;
     expect(fromFile.redisUrl).toBe('redis://:secret@127.0.0.1:7002');
@@ -45,5 +52,25 @@ describe('parseFleetArgs', () => {
     [['--nope'], 'Unknown option `--nope`; see --help for the options.'],
   ])('refuses %j in one line', (args, message) => {
     expect(() => parseFleetArgs(args, {})).toThrow(message);
+  });
+});
+
+describe('the README', () => {
+  it('lists every option of npm run fleet that --help lists', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { fleetHelpText } = await import('../../../tools/fleet/args.js');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('### Options of `npm run fleet`');
+    const section = readme.slice(start, readme.indexOf('\n#', start + 1));
+    const documented = section
+      .split('\n')
+      .map((line) => /^\| `(--[\w-]+)/.exec(line)?.[1])
+      .filter((flag) => flag !== undefined);
+    const helped = fleetHelpText()
+      .split('\n')
+      .map((line) => /^ {2}(--[\w-]+)/.exec(line)?.[1])
+      .filter((flag) => flag !== undefined);
+    expect(start).toBeGreaterThan(0);
+    expect(documented).toEqual(helped);
   });
 });
