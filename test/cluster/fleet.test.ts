@@ -51,6 +51,12 @@ describe('npm run fleet', () => {
       expect(stdout).toMatch(new RegExp(`server ${host} 127\\.0\\.0\\.1:\\d+ check cookie ${host}$`, 'm'));
     }
     expect(stdout).toMatch(/stats socket ".*haproxy\.sock" mode 600 level admin/);
+    for (const balance of ['roundrobin', 'leastconn', 'source']) {
+      const other = await runFleetCli(['--print-config', '--balance', balance, '--port', '0']);
+      await writeFile(file, `${other.stdout}\n`);
+      expect((await execa('haproxy', ['-c', '-f', file], { reject: false })).exitCode, balance).toBe(0);
+      expect(other.stdout).toContain(`    balance ${balance}\n`);
+    }
   });
 
   it('exits 2 without haproxy on PATH, naming the command that installs it, before starting anything', async () => {

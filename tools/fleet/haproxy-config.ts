@@ -45,8 +45,7 @@ const BALANCE_NOTE: Record<Balance, string> = {
   roundrobin: 'each new request goes to the next host in turn',
   leastconn: 'each new request goes to the host with the fewest connections in progress',
   source: "a hash of the client's address picks the host: one client (one address) always lands on one host",
-  sticky:
-    'round robin for a client without a cookie; the answer sets SERVERID=<host>, and a client that sends it back stays on that host',
+  sticky: `round robin for a client without a cookie; the answer sets ${SERVER_COOKIE}=<host>, and a client that sends it back stays on that host`,
 };
 
 const quote = (text: string): string => `"${text.replace(/["\\]/g, '\\$&')}"`;

@@ -7,6 +7,7 @@ import type { Logger } from '../../src/log.js';
 import { type PrivateRedis, startPrivateRedis } from '../../src/primary/private-redis.js';
 import { connectRedis, createRedisClient, redactRedisUrl } from '../../src/redis/client.js';
 import { findRedisServer } from '../../src/redis/server.js';
+import type { ProcessGroup } from '../lib/processes.js';
 
 export interface FleetRedis {
   origin: 'url' | 'private' | 'none';
@@ -41,10 +42,13 @@ export const openFleetRedis = async ({
   redisUrl,
   dataDir,
   log,
+  group,
 }: {
   redisUrl: string | null;
   dataDir: string;
   log: Logger;
+  /** Starts the private redis-server in a process group of its own: a Ctrl-C in the terminal is the fleet's to handle. */
+  group: ProcessGroup;
 }): Promise<FleetRedis> => {
   if (redisUrl !== null) {
     await checkReachable(redisUrl);
@@ -63,7 +67,12 @@ export const openFleetRedis = async ({
     );
     return { origin: 'none', url: null, shownUrl: null, pid: () => null, passwordFile: null, stop: async () => {} };
   }
-  const server: PrivateRedis = await startPrivateRedis({ dataDir, maxMemoryMb: 64, log });
+  const server: PrivateRedis = await startPrivateRedis({
+    dataDir,
+    maxMemoryMb: 64,
+    log,
+    spawnProcess: (command, args, options) => group.spawn(command, args, options),
+  });
   return {
     origin: 'private',
     url: server.url,

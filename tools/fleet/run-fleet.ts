@@ -106,7 +106,7 @@ export const startFleet = async ({ options, log }: StartFleetOptions): Promise<F
 
   try {
     await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-    redis = await openFleetRedis({ redisUrl: options.redisUrl, dataDir: options.dataDir, log });
+    redis = await openFleetRedis({ redisUrl: options.redisUrl, dataDir: options.dataDir, log, group });
     const env = hostEnv(redis.url);
     hosts = ports.hosts.map((port, index) => {
       const name = `host-${index + 1}`;

@@ -5,7 +5,6 @@ import { connect } from 'node:net';
 const COMMAND_TIMEOUT_MS = 3000;
 
 export type ServerState = 'ready' | 'drain' | 'maint';
-export const SERVER_STATES: readonly ServerState[] = ['ready', 'drain', 'maint'];
 
 /** One line of `show stat`: a frontend, a backend, or one server of a backend. */
 export interface ProxyStat {
