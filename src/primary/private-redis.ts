@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type RedisExit, type RedisServer, startRedisServer } from '../redis/server.js';
+import { type RedisExit, type RedisServer, type RedisServerOptions, startRedisServer } from '../redis/server.js';
 import { sleep } from '../sleep.js';
 import { createCrashGuard } from './crash-guard.js';
 import { acquireOwnerLock, isRunning, type OwnerRecord } from './owner-lock.js';
@@ -50,6 +50,8 @@ export interface PrivateRedisOptions {
   /** maxmemory in MiB (policy volatile-lru: only keys with a TTL, the cache's, are evicted). */
   maxMemoryMb: number;
   log: Logger;
+  /** How to start redis-server (the fleet starts it in a process group of its own). @default child_process.spawn */
+  spawnProcess?: RedisServerOptions['spawnProcess'];
 }
 
 const describeExit = ({ code, signal }: RedisExit): string =>
@@ -129,7 +131,12 @@ const stopOrphan = async (dir: string, previous: OwnerRecord | null, log: Logger
   });
 };
 
-export const startPrivateRedis = async ({ dataDir, maxMemoryMb, log }: PrivateRedisOptions): Promise<PrivateRedis> => {
+export const startPrivateRedis = async ({
+  dataDir,
+  maxMemoryMb,
+  log,
+  spawnProcess,
+}: PrivateRedisOptions): Promise<PrivateRedis> => {
   const dir = join(dataDir, 'redis');
   await ensurePrivateDir(dir);
   const lock = await acquireOwnerLock(join(dir, 'owner'));
@@ -146,9 +153,19 @@ export const startPrivateRedis = async ({ dataDir, maxMemoryMb, log }: PrivateRe
     const password = randomBytes(32).toString('hex');
     const passwordFile = join(dir, 'password');
     await writeSecret(passwordFile, `${password}\n`);
-    const first = await startRedisServer({ dir, password, maxMemoryMb });
+    const first = await startRedisServer({ dir, password, maxMemoryMb, spawnProcess });
     await writeFile(pidFile, `${first.pid}\n`, { mode: 0o600 });
-    return supervise({ first, dir, password, passwordFile, maxMemoryMb, log, pidFile, releaseDir: lock.release });
+    return supervise({
+      first,
+      dir,
+      password,
+      passwordFile,
+      maxMemoryMb,
+      log,
+      pidFile,
+      releaseDir: lock.release,
+      spawnProcess,
+    });
   } catch (error) {
     await lock.release();
     throw error;
@@ -164,6 +181,7 @@ interface SuperviseOptions {
   log: Logger;
   pidFile: string;
   releaseDir: () => Promise<void>;
+  spawnProcess: PrivateRedisOptions['spawnProcess'];
 }
 
 const supervise = ({
@@ -175,6 +193,7 @@ const supervise = ({
   log,
   pidFile,
   releaseDir,
+  spawnProcess,
 }: SuperviseOptions): PrivateRedis => {
   const { port } = first;
   const deaths = createCrashGuard(REDIS_MAX_DEATHS, REDIS_DEATH_WINDOW_MS);
@@ -216,7 +235,7 @@ const supervise = ({
       if (stopping || paused) return;
       const startedAt = performance.now();
       try {
-        const next = await startRedisServer({ dir, password, maxMemoryMb, port });
+        const next = await startRedisServer({ dir, password, maxMemoryMb, port, spawnProcess });
         if (stopping || paused) {
           await next.stop();
           return;

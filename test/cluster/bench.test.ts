@@ -75,11 +75,20 @@ describe('npm run bench', () => {
       expect(result.targets.find((target) => target.id === 'ipc-vs-local')?.met).toBeNull();
       expect(result.four_workers?.worker_rss_mb_idle).toHaveLength(4);
 
+      // The fleet row: /counter/redis through HAProxy (2 hosts × 1 worker) against one cluster of 2.
+      const fleet = result.fleet_comparison;
+      expect(fleet).toMatchObject({ route: '/counter/redis', ratio: expect.any(Number) });
+      for (const side of [fleet?.cluster, fleet?.fleet]) {
+        expect(side?.runs).toHaveLength(2);
+        expect(side?.exact.exact).toBe(true);
+      }
+
       for (const route of ROUTES) expect(run.stderr).toContain(route);
       expect(run.stderr).toMatch(/\[ ?1\/2\] \/counter\/local .* req\/s/);
       const report = await readFile(out, 'utf8');
       expect(report).toContain('## Targets');
       expect(report).toMatch(/\| `\/counter\/redis` \| [\d,]+ \|.*\| yes \(/);
+      expect(report).toMatch(/\| HAProxy → 2 hosts × 1 worker \| [\d,]+ \|/);
 
       expect(result.pids.length).toBeGreaterThan(4);
       expect(result.pids.filter(isAlive)).toEqual([]);

@@ -26,18 +26,22 @@ export const exactRequests = (connections: number): number => Math.max(20 * conn
  * two is the nearer to what the code can do; comparing best with best keeps a burst of someone
  * else's load in one run from deciding the ratio.
  */
-const best = (runs: readonly LoadSummary[]): LoadSummary =>
+export const best = (runs: readonly LoadSummary[]): LoadSummary =>
   runs.reduce((better, run) => (run.requests_per_s > better.requests_per_s ? run : better));
 
 /** How far apart a side's runs were, as a fraction of the better one: the machine's noise. */
-const spread = (runs: readonly LoadSummary[]): number => {
+export const spread = (runs: readonly LoadSummary[]): number => {
   const rates = runs.map((run) => run.requests_per_s);
   const top = Math.max(...rates);
   return top > 0 ? (top - Math.min(...rates)) / top : 0;
 };
 
 /** One measurement, with the CPU time `pids` spent on it per answered request. */
-const measureWithCpu = async (load: RunLoad, pids: readonly number[], options: LoadOptions): Promise<LoadSummary> => {
+export const measureWithCpu = async (
+  load: RunLoad,
+  pids: readonly number[],
+  options: LoadOptions,
+): Promise<LoadSummary> => {
   const before = await readCpuMs(pids);
   const summary = await load(options);
   const after = await readCpuMs(pids);
@@ -46,7 +50,7 @@ const measureWithCpu = async (load: RunLoad, pids: readonly number[], options: L
   return { ...summary, server_cpu_us_per_request: cpu };
 };
 
-const meanCpu = (runs: readonly LoadSummary[]): number | null => {
+export const meanCpu = (runs: readonly LoadSummary[]): number | null => {
   const values = runs
     .map((run) => run.server_cpu_us_per_request)
     .filter((cpu): cpu is number => typeof cpu === 'number');

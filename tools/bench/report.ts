@@ -1,5 +1,5 @@
 // BENCHMARKS.md from one BenchResult: the machine, the command, one row per route, the targets.
-import type { BenchResult, ExactCheck, RouteResult, TargetResult } from './result.js';
+import type { BenchResult, ExactCheck, FleetComparison, RouteResult, TargetResult } from './result.js';
 
 const integer = (value: number): string => Math.round(value).toLocaleString('en-US');
 const ms = (value: number | null): string => {
@@ -110,6 +110,22 @@ export const formatReport = (result: BenchResult): string => {
       `| naive counter, ${file.lockfile.processes} processes × ${file.lockfile.concurrency} concurrent loops in all | ${file.lockfile.increments_per_s.toLocaleString('en-US', { maximumFractionDigits: 1 })} | ${integer(file.lockfile.increments)} counted in the window, file at ${integer(file.lockfile.final_count)} after |`,
       '',
       `The naive counter (tools/bench/lockfile-counter.ts) takes ${file.lockfile.lock_options}.`,
+      '',
+    );
+  }
+  const fleet = result.fleet_comparison;
+  if (fleet !== null) {
+    const row = (side: FleetComparison['cluster']): string =>
+      `| ${side.label} | ${integer(side.requests_per_s)} | ${ms(side.latency_p50_ms)} | ${ms(side.latency_p99_ms)} | ${side.cpu_us_per_request === null ? '—' : integer(side.cpu_us_per_request)} | ${describeExact(side.exact)} |`;
+    lines.push(
+      `## \`${fleet.route}\` through HAProxy (${fleet.connections} connections)`,
+      '',
+      '| | requests/s | p50 | p99 | CPU µs/req | exact |',
+      '| --- | ---: | ---: | ---: | ---: | --- |',
+      row(fleet.cluster),
+      row(fleet.fleet),
+      '',
+      `Through HAProxy ${fleet.haproxy}: ${fleet.ratio === null ? '—' : `${fleet.ratio.toFixed(2)} ×`} the requests/s of one cluster with as many workers (the better of two runs each, A B A B; runs differ ${Math.round(fleet.spread * 100)} %${fleet.spread > NOISY_SPREAD ? ' ⚠' : ''}). The same Redis work on both sides: the difference is the extra hop (HAProxy parses and forwards every request) and a second primary. CPU counts every process that serves the requests, HAProxy included.`,
       '',
     );
   }

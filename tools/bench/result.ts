@@ -61,6 +61,31 @@ export interface FileComparison {
   ratio: number | null;
 }
 
+/** One side of the fleet row: its two runs, the better one's figures, and its exactness check. */
+export interface FleetSide {
+  label: string;
+  runs: LoadSummary[];
+  requests_per_s: number;
+  latency_p50_ms: number;
+  latency_p99_ms: number;
+  /** Every process serving it (HAProxy, the hosts' primaries and workers, redis-server), per answered request. */
+  cpu_us_per_request: number | null;
+  exact: ExactCheck;
+}
+
+/** /counter/redis through HAProxy (2 hosts × 1 worker) against one cluster of 2 workers, A B A B. */
+export interface FleetComparison {
+  route: string;
+  connections: number;
+  /** HAProxy's version. */
+  haproxy: string;
+  cluster: FleetSide;
+  fleet: FleetSide;
+  /** fleet requests/s ÷ cluster requests/s: the price of the extra hop. */
+  ratio: number | null;
+  spread: number;
+}
+
 export interface TargetResult {
   id: string;
   target: string;
@@ -91,6 +116,8 @@ export interface BenchResult {
   four_workers: { ready_ms: number; worker_rss_mb_idle: number[] } | null;
   routes: RouteResult[];
   file_comparison: FileComparison | null;
+  /** The fleet row; null when /counter/redis was not asked for, or without Redis or HAProxy (see notes). */
+  fleet_comparison: FleetComparison | null;
   targets: TargetResult[];
   notes: string[];
   /** Every pid the bench started (servers and their workers, redis-server, autocannon, lock workers); all gone when it exits. */

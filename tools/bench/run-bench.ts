@@ -8,6 +8,7 @@ import { startRedisServer } from '../../src/redis/server.js';
 import { sleep } from '../../src/sleep.js';
 import { ProcessGroup, startServer } from '../lib/processes.js';
 import { type BenchOptions, benchHelpText, parseBenchArgs } from './args.js';
+import { runFleetRow } from './fleet-row.js';
 import { runFourWorkers } from './four-workers.js';
 import { createLoadRunner, type RunLoad } from './load.js';
 import { measureRoute } from './measure-route.js';
@@ -136,6 +137,10 @@ const measure = async (context: BenchContext, argv: readonly string[]): Promise<
   const four = await runFourWorkers(context, { labCli: LAB_CLI, labArgs, labEnv: labEnv(), routes });
   notes.push(...four.notes);
 
+  signal.throwIfAborted();
+  const fleetRow = await runFleetRow(context, { labCli: LAB_CLI, labArgs, labEnv: labEnv(), redisUrl, redisPids });
+  notes.push(...fleetRow.notes);
+
   const baselineRuns = routes.flatMap((route) => route.runs.baseline.map((run) => run.requests_per_s));
   const unmeasured = routes.filter((route) => !route.available);
   if (unmeasured.length > 0) {
@@ -165,6 +170,7 @@ const measure = async (context: BenchContext, argv: readonly string[]): Promise<
     four_workers: four.fourWorkers,
     routes,
     file_comparison: four.fileComparison,
+    fleet_comparison: fleetRow.comparison,
     notes,
     pids: [...group.started],
   };

@@ -3,6 +3,7 @@
 import { parseFlags, parseIntegerValue } from '../../src/config-parsers.js';
 import { AppError } from '../../src/errors.js';
 import { fencingLessons } from './lessons-fencing.js';
+import { fleetLessons } from './lessons-fleet.js';
 import { isolationLessons, type Lesson } from './lessons-isolation.js';
 import { schedulingLessons } from './lessons-scheduling.js';
 import { sharingLessons } from './lessons-sharing.js';
@@ -13,6 +14,7 @@ export const LESSONS: readonly Lesson[] = [
   ...sharingLessons,
   ...fencingLessons,
   ...schedulingLessons,
+  ...fleetLessons,
 ];
 /** The highest lesson number (lessons are numbered, not counted: numbers are what teachers say). */
 const LAST_LESSON = Math.max(...LESSONS.map((lesson) => lesson.number));

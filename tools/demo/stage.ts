@@ -31,6 +31,8 @@ export interface Stage {
   /** The redis-server the demo started (its CPU is part of a Redis counter's cost); null otherwise. */
   redisPid: number | null;
   dataDir: string;
+  /** Every process the lessons start goes through it: stopped at the end, killed on a second Ctrl-C. */
+  group: ProcessGroup;
   /** Give the next clusters a fresh data dir and Redis prefix of their own, so lessons do not mix. */
   begin(lesson: number): void;
   /** Start a lab cluster with these extra args (and environment: secrets); stopped by `stopLab` or at the end. */
@@ -72,6 +74,7 @@ export const openStage = async ({ workers, env }: { workers: number; env: NodeJS
     redisNote,
     redisPid: redisServer?.pid ?? null,
     dataDir,
+    group,
     begin(lesson) {
       scope = ['--data-dir', join(dataDir, `lesson-${lesson}`), '--redis-prefix', `${prefixRoot}-${lesson}:`];
     },
