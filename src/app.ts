@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type AdminOptions, registerAdminRoutes } from './admin.js';
 import { type Lookup, readThrough } from './caches/cache.js';
-import type { Counter } from './counters/strategy.js';
+import type { Counter, CounterAnswer } from './counters/strategy.js';
 import { DASHBOARD_CSP_HEADER, renderDashboard } from './dashboard/page.js';
 import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
 import type { Lab } from './lab.js';
@@ -37,6 +37,8 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_REDIS_REPLY: 502,
   // The count exists, but past 2^53 − 1 a JSON number would round it: refused, not served wrong.
   E_COUNTER_OVERFLOW: 409,
+  // An optimistic transaction lost every round: nothing was written, and trying again may succeed.
+  E_CONTENTION: 503,
   E_CORRUPT_STATE: 500,
 };
 
@@ -91,10 +93,13 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptio
   const count = (c: Context, counter: Counter): Response | Promise<Response> => {
     // GET answers 503 at once when a Redis strategy has no Redis; anything else it would answer 200.
     if (isHead(c)) return headAnswer(c, needsRedis.has(counter.name) && lab.redisStatus() !== 'up' ? 503 : 200);
-    const respond = (current_count: number): Response => {
+    const respond = (current_count: number, extra?: CounterAnswer['extra']): Response => {
       lab.increments.set(counter.name, (lab.increments.get(counter.name) ?? 0) + 1);
-      return c.json({ current_count, strategy: counter.name, worker });
+      return c.json({ current_count, strategy: counter.name, worker, ...extra });
     };
+    if (counter.incrementWithDetails !== undefined) {
+      return counter.incrementWithDetails().then(({ value, extra }) => respond(value, extra));
+    }
     const now = counter.incrementNow?.();
     return now === undefined ? counter.increment().then(respond) : respond(now);
   };

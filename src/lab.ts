@@ -9,6 +9,7 @@ import { createTtlCache } from './caches/ttl.js';
 import { type Config, decodeCacheKey, STATE_STRATEGY } from './config.js';
 import { COUNTER_STRATEGIES } from './counters/registry.js';
 import type { Counter, CounterStrategy } from './counters/strategy.js';
+import { createEventLoopMonitor, type EventLoopMonitor } from './event-loop.js';
 import type { WorkerChannel } from './ipc/protocol.js';
 import { isRedisUp, redactRedisUrl } from './redis/client.js';
 import type { WorkerIdentity, WorkerStats } from './stats.js';
@@ -42,6 +43,8 @@ export interface Lab {
   requests: number;
   /** Increments this worker made, per strategy: its share of each counter's load. */
   readonly increments: Map<string, number>;
+  /** How late this worker's event loop runs. */
+  readonly eventLoop: EventLoopMonitor;
   stats(): WorkerStats;
   /** POST /admin/reset: every counter of this worker back to its start. */
   reset(): void;
@@ -60,6 +63,8 @@ export interface LabOptions {
   onCacheTampered?: (key: string) => void;
   /** The counter strategies to serve. @default COUNTER_STRATEGIES */
   strategies?: readonly CounterStrategy[];
+  /** @default a monitor of this process's event loop */
+  eventLoop?: EventLoopMonitor;
 }
 
 const slot = (cache: UserCache): CacheSlot => ({ cache, counts: { hits: 0, misses: 0, bypassed: 0 } });
@@ -76,6 +81,7 @@ export const createLab = ({
   redis,
   onCacheTampered,
   strategies = COUNTER_STRATEGIES,
+  eventLoop = createEventLoopMonitor(),
 }: LabOptions): Lab => {
   const startedAt = performance.now();
   const { redisPrefix: prefix } = config;
@@ -116,9 +122,11 @@ export const createLab = ({
     redisStatus,
     requests: 0,
     increments: new Map([...counters.keys()].map((name) => [name, 0])),
+    eventLoop,
     reset() {
       for (const counter of counters.values()) counter.reset();
       for (const name of lab.increments.keys()) lab.increments.set(name, 0);
+      eventLoop.reset();
     },
     stats: () => ({
       ...identity,
@@ -133,6 +141,10 @@ export const createLab = ({
       db_calls: lab.db.calls,
       redis: { url: config.redisUrl === null ? null : redactRedisUrl(config.redisUrl), status: redisStatus() },
       data_dir: config.dataDir,
+      strategy_stats: Object.fromEntries(
+        [...counters].flatMap(([name, counter]) => (counter.stats === undefined ? [] : [[name, counter.stats()]])),
+      ),
+      event_loop: eventLoop.read(),
     }),
   };
   return lab;
