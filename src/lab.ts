@@ -4,7 +4,8 @@ import { createValueCipher, type ValueCipher } from './caches/cipher.js';
 import { createDatabase, type Database } from './caches/database.js';
 import { createLruCache } from './caches/lru.js';
 import { createMapCache } from './caches/map.js';
-import { createRedisCache } from './caches/redis.js';
+import { createGuardedRedisCache } from './caches/redis-guarded.js';
+import type { StampedeGuard } from './caches/stampede.js';
 import { createTtlCache } from './caches/ttl.js';
 import { type Config, decodeCacheKey, STATE_STRATEGY } from './config.js';
 import { COUNTER_STRATEGIES } from './counters/registry.js';
@@ -17,6 +18,8 @@ import type { WorkerIdentity, WorkerStats } from './stats.js';
 export interface CacheSlot {
   cache: UserCache;
   counts: CacheCounts;
+  /** A cache's own extra numbers for /stats (the Redis cache's stampede guards). */
+  extra?: () => Record<string, number>;
 }
 
 /**
@@ -34,6 +37,8 @@ export interface Lab {
   readonly caches: ReadonlyMap<CacheName, CacheSlot>;
   /** What `/user/:id` uses. */
   readonly defaultCache: CacheSlot;
+  /** The stampede guards in front of the Redis cache (`?guard=worker|fleet`). */
+  readonly stampede: StampedeGuard;
   readonly db: Database;
   /** This worker's Redis connection; null when Redis is not configured. */
   readonly redis: Redis | null;
@@ -84,24 +89,26 @@ export const createLab = ({
   eventLoop = createEventLoopMonitor(),
 }: LabOptions): Lab => {
   const startedAt = performance.now();
-  const { redisPrefix: prefix } = config;
   const counters = new Map<string, Counter>(
     strategies.map((strategy) => [strategy.name, strategy.createCounter({ config, redis, channel })]),
   );
-  const caches = new Map<CacheName, CacheSlot>(
-    [
+  const db = createDatabase({ delayMs: config.dbDelayMs });
+  const redisCache = createGuardedRedisCache({
+    config,
+    client: redis,
+    identity,
+    db,
+    cipher: cipherFor(config),
+    onTampered: onCacheTampered,
+  });
+  const caches = new Map<CacheName, CacheSlot>([
+    ...[
       createMapCache({ limit: config.mapCacheLimit }),
       createLruCache({ max: config.cacheMax }),
       createTtlCache({ max: config.cacheMax, ttlMs: config.cacheTtlMs }),
-      createRedisCache({
-        client: redis,
-        prefix,
-        ttlS: config.redisTtlS,
-        cipher: cipherFor(config),
-        onTampered: onCacheTampered,
-      }),
-    ].map((cache) => [cache.name, slot(cache)]),
-  );
+    ].map((cache): [CacheName, CacheSlot] => [cache.name, slot(cache)]),
+    ['redis', { cache: redisCache.cache, counts: redisCache.counts, extra: redisCache.stats }],
+  ]);
   const redisStatus = (): RedisStatus => (redis === null ? 'not configured' : isRedisUp(redis) ? 'up' : 'down');
   const pick = <K, V>(map: ReadonlyMap<K, V>, key: K): V => {
     const value = map.get(key);
@@ -117,7 +124,8 @@ export const createLab = ({
     defaultCounter: pick(counters, STATE_STRATEGY[config.state]),
     caches,
     defaultCache: pick(caches, config.state === 'redis' ? 'redis' : 'map'),
-    db: createDatabase({ delayMs: config.dbDelayMs }),
+    stampede: redisCache.guard,
+    db,
     redis,
     redisStatus,
     requests: 0,
@@ -127,6 +135,7 @@ export const createLab = ({
       for (const counter of counters.values()) counter.reset();
       for (const name of lab.increments.keys()) lab.increments.set(name, 0);
       eventLoop.reset();
+      redisCache.reset();
     },
     stats: () => ({
       ...identity,
@@ -136,7 +145,7 @@ export const createLab = ({
       counters: Object.fromEntries([...counters].map(([name, counter]) => [name, counter.peek()])),
       increments: Object.fromEntries(lab.increments),
       caches: Object.fromEntries(
-        [...caches].map(([name, { cache, counts }]) => [name, { ...cache.describe(), ...counts }]),
+        [...caches].map(([name, { cache, counts, extra }]) => [name, { ...cache.describe(), ...counts, ...extra?.() }]),
       ),
       db_calls: lab.db.calls,
       redis: { url: config.redisUrl === null ? null : redactRedisUrl(config.redisUrl), status: redisStatus() },
