@@ -67,6 +67,8 @@ export interface ClusterStats {
   unresponsive: WorkerIdentity[];
   totals: ClusterTotals;
   restarts: number;
+  /** Workers replaced after serving --max-requests; they are also counted in `restarts`. */
+  recycled: number;
   ipc_counter: number;
   /** Counters that live outside the workers (host and fleet scope): one true value each. */
   shared_counters: Record<string, number | null>;

@@ -5,7 +5,7 @@
 // must end in an honest 503, never in a write that quietly did not happen.
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
-import { withRedis } from '../redis/client.js';
+import { REDIS_DISABLED_HINT, withRedis } from '../redis/client.js';
 import { createDedicatedConnections, type DedicatedConnections } from '../redis/dedicated.js';
 import { sleep } from '../sleep.js';
 import { counterOverflow, MAX_REDIS_COUNT, redisStorage } from './redis.js';
@@ -76,26 +76,28 @@ export const createRedisWatchCounter = ({
   const stats: WatchStats = { aborts: 0, retried: 0, gave_up: 0 };
   let dedicated: DedicatedConnections | null = null;
 
-  /** One attempt on a connection of our own, bounded like any Redis operation of a route. */
-  const tryOnce = (client: Redis | null): Promise<number | null> => {
-    // A caller that timed out must not have its attempt run later, when a connection frees up.
-    let abandoned = false;
-    return withRedis(client, (redisClient) => {
-      dedicated ??= createDedicatedConnections(redisClient, connections);
-      return dedicated.withConnection((connection) => {
-        if (abandoned) throw new AppError('E_REDIS_DOWN', 'Redis did not answer in time.');
-        return attempt(connection, key);
-      });
-    }).catch((error: unknown) => {
-      abandoned = true;
-      throw error;
-    });
+  /**
+   * One attempt on a connection of our own, bounded like any Redis operation of a route once it has
+   * the connection (the wait for one has its own bound: a queue behind a busy connection is not
+   * Redis being down).
+   */
+  const tryOnce = async (): Promise<number | null> => {
+    if (redis === null) throw new AppError('E_REDIS_DISABLED', REDIS_DISABLED_HINT);
+    // Without a connection, fail at once rather than queue for one.
+    if (redis.status !== 'ready') {
+      throw new AppError(
+        'E_REDIS_DOWN',
+        'Redis is not answering (not connected); the lab reconnects by itself when it is back.',
+      );
+    }
+    dedicated ??= createDedicatedConnections(redis, connections);
+    return dedicated.withConnection((connection) => withRedis(redis, () => attempt(connection, key)));
   };
 
   const incrementWithDetails = async () => {
     for (let retries = 0; retries < maxAttempts; retries += 1) {
       if (retries > 0) await sleep(Math.random() * maxBackoffMs);
-      const value = await tryOnce(redis);
+      const value = await tryOnce();
       if (value !== null) {
         if (retries > 0) stats.retried += 1;
         return { value: seen.record(value), extra: { retries } };

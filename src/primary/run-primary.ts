@@ -16,6 +16,7 @@ import { startHeartbeat } from './heartbeat.js';
 import { createHub } from './hub.js';
 import { createPrimaryMetrics } from './metrics.js';
 import { createWorkerPool, identify } from './pool.js';
+import { createRecycler, RECYCLED } from './recycle.js';
 import { createReloader } from './reload.js';
 import type { PrimaryResources } from './resources.js';
 import { createSharedCounters } from './shared-state.js';
@@ -64,6 +65,7 @@ export const runPrimary = ({
         }),
       strategies,
       restarts: () => restarts,
+      recycled: () => recycler.count(),
       redis: resources.redisView,
       dataDir: config.dataDir,
       reload: () => reloader.reload(),
@@ -91,6 +93,7 @@ export const runPrimary = ({
         hub.attach(channel);
         channel.handle('boot', () => ({ config }));
         channel.on('exiting', ({ reason }) => pool.expectExit(worker, reason));
+        channel.on('recycle', ({ stage, served }) => recycler.report(worker, stage, served));
         channel.on('fatal', ({ message }) => {
           // Every worker hits the same wall (a taken port): say it once.
           if (shutdown.stopping) return;
@@ -121,8 +124,15 @@ export const runPrimary = ({
         }
         if (retired) return;
         if (planned !== null) {
-          // Asked for (POST /admin/crash): replaced and counted, but no sign of a crash loop.
+          // Asked for (POST /admin/crash, --max-requests): replaced and counted, but no sign of a crash loop.
           restarts += 1;
+          const tookOver = planned === RECYCLED ? recycler.exited(worker) : undefined;
+          if (tookOver !== undefined) {
+            log.info(
+              `worker ${worker.id} (pid ${worker.process.pid}) ${describeExit(code, signal)} as planned (${planned}); worker ${tookOver.id} (pid ${tookOver.process.pid}) had taken over`,
+            );
+            return;
+          }
           const replacement = pool.fork();
           log.info(
             `worker ${worker.id} (pid ${worker.process.pid}) ${describeExit(code, signal)} as planned (${planned}); worker ${replacement.id} (pid ${replacement.process.pid}) starting to replace it`,
@@ -142,6 +152,8 @@ export const runPrimary = ({
         log.info(`worker ${replacement.id} (pid ${replacement.process.pid}) starting to replace worker ${worker.id}`);
       },
     });
+
+    const recycler = createRecycler({ pool, log, stopping: () => shutdown.stopping, shutdown: tellShutdown });
 
     const onSignal = (signal: NodeJS.Signals): void => shutdown.stop(0, signal);
     const shutdown = createShutdown({

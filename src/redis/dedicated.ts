@@ -2,16 +2,19 @@
 // on the connection (WATCH … EXEC). The shared client cannot carry them: it auto-pipelines every
 // request's commands onto one socket, so another request's WATCH, EXEC or SET would land inside a
 // transaction (an EXEC clears every WATCH on its connection), and the guard would silently vanish.
-import { Semaphore } from 'async-mutex';
+import { Semaphore, withTimeout } from 'async-mutex';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
 import { connectRedis, REDIS_CONNECT_TIMEOUT_MS } from './client.js';
 
+/** How long a caller waits for a free connection before it is told the worker is too busy. */
+export const DEDICATED_WAIT_TIMEOUT_MS = 2000;
+
 export interface DedicatedConnections {
   /**
-   * Run `use` with a connection nobody else uses meanwhile. If `use` fails, the connection is
-   * dropped (a timed-out command may still be running on it, a WATCH may still be set) and a new
-   * one is opened for the next caller.
+   * Run `use` with a connection nobody else uses meanwhile, once one is free (a 503 E_CONTENTION
+   * after DEDICATED_WAIT_TIMEOUT_MS). If `use` fails, the connection is dropped (a timed-out command
+   * may still be running on it, a WATCH may still be set) and a new one is opened for the next caller.
    */
   withConnection<T>(use: (connection: Redis) => Promise<T>): Promise<T>;
   /** Connections open now (for tests). */
@@ -22,8 +25,19 @@ export interface DedicatedConnections {
  * Up to `size` duplicates of `client`, opened when first needed and closed when `client` ends (the
  * worker's drain closes it), so they live exactly as long as the worker's own connection.
  */
-export const createDedicatedConnections = (client: Redis, size: number): DedicatedConnections => {
-  const permits = new Semaphore(size);
+export const createDedicatedConnections = (
+  client: Redis,
+  size: number,
+  waitTimeoutMs = DEDICATED_WAIT_TIMEOUT_MS,
+): DedicatedConnections => {
+  const permits = withTimeout(
+    new Semaphore(size),
+    waitTimeoutMs,
+    new AppError(
+      'E_CONTENTION',
+      `No Redis connection of this worker came free within ${waitTimeoutMs} ms: too many transactions wait here; retry.`,
+    ),
+  );
   const idle: Redis[] = [];
   const all = new Set<Redis>();
   let ended = false;

@@ -16,6 +16,7 @@ import { connectRedis, createRedisClient } from '../redis/client.js';
 import type { WorkerIdentity } from '../stats.js';
 import { createDrain } from './drain.js';
 import { createHttpServer } from './http-server.js';
+import { createRecycleTrigger, drawRequestLimit } from './recycle.js';
 import { answerPrimary, primaryAdmin, primaryViews } from './rpc.js';
 
 export interface WorkerOptions {
@@ -104,6 +105,17 @@ const serve = ({
             },
     });
 
+    // Its own boot, from process start to listening: about what its replacement will take.
+    let bootMs = 0;
+    const recycle =
+      config.maxRequests === 0
+        ? null
+        : createRecycleTrigger({
+            limit: drawRequestLimit(config.maxRequests, config.maxRequestsJitter),
+            bootMs: () => bootMs,
+            notify: (body) => channel.notify('recycle', body),
+          });
+
     const server = createHttpServer({
       identity,
       keepAlive: config.keepAlive,
@@ -113,6 +125,7 @@ const serve = ({
       handle: getRequestListener(app.fetch, { hostname: 'localhost' }),
       onRequest: () => {
         lab.requests += 1;
+        recycle?.(lab.requests);
       },
       observe: metrics.observeRequest,
       routeOf: createRouteLabeler(app.routes),
@@ -145,6 +158,9 @@ const serve = ({
       });
       // Nothing to serve and nothing to drain: leave, and let the primary stop the others.
       drain.abandon(1);
+    });
+    server.once('listening', () => {
+      bootMs = performance.now();
     });
     server.listen(config.port, config.host);
   });
