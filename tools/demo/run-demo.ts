@@ -2,10 +2,14 @@
 // measured live. --list, --lesson N, --workers N.
 import { parseFlags, parseIntegerValue } from '../../src/config-parsers.js';
 import { AppError } from '../../src/errors.js';
+import { atomicLessons } from './lessons-atomic.js';
+import { eventLoopLessons } from './lessons-event-loop.js';
 import { fencingLessons } from './lessons-fencing.js';
 import { isolationLessons, type Lesson } from './lessons-isolation.js';
+import { recyclingLessons } from './lessons-recycling.js';
 import { schedulingLessons } from './lessons-scheduling.js';
 import { sharingLessons } from './lessons-sharing.js';
+import { stampedeLessons } from './lessons-stampede.js';
 import { openStage } from './stage.js';
 
 export const LESSONS: readonly Lesson[] = [
@@ -13,6 +17,10 @@ export const LESSONS: readonly Lesson[] = [
   ...sharingLessons,
   ...fencingLessons,
   ...schedulingLessons,
+  ...stampedeLessons,
+  ...atomicLessons,
+  ...eventLoopLessons,
+  ...recyclingLessons,
 ];
 /** The highest lesson number (lessons are numbered, not counted: numbers are what teachers say). */
 const LAST_LESSON = Math.max(...LESSONS.map((lesson) => lesson.number));
