@@ -9,11 +9,12 @@
 // `recycled`, never by the crash-loop guard, and not replaced twice.
 import type { Worker } from 'node:cluster';
 import type { Logger } from '../log.js';
-import { RECYCLED, type RecycleStage } from '../worker/recycle.js';
+import type { RecycleStage } from '../worker/recycle.js';
 import type { WorkerPool } from './pool.js';
 import { whenListening } from './reload.js';
 
-export { RECYCLED };
+/** Why a recycled worker's exit is planned: the sign not to replace it twice. */
+export const RECYCLED = 'recycled';
 
 export interface RecyclerOptions {
   pool: WorkerPool;

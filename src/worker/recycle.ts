@@ -18,9 +18,6 @@ declare module '../ipc/protocol.js' {
   }
 }
 
-/** The `exiting` reason of a recycled worker: the primary's sign not to replace it twice. */
-export const RECYCLED = 'recycled';
-
 /** Ask this much earlier than the estimate says (boots vary). */
 const LEAD_MARGIN = 1.5;
 /** Requests over which the serving rate is measured. */
