@@ -3,7 +3,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type AdminOptions, registerAdminRoutes } from './admin.js';
 import { type Lookup, readThrough } from './caches/cache.js';
-import type { Counter } from './counters/strategy.js';
+import { type Guard, type GuardRole, parseGuard } from './caches/stampede.js';
+import type { Counter, CounterAnswer } from './counters/strategy.js';
 import { DASHBOARD_CSP_HEADER, renderDashboard } from './dashboard/page.js';
 import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
 import type { CounterTally, Lab } from './lab.js';
@@ -39,6 +40,8 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_REDIS_REPLY: 502,
   // The count exists, but past 2^53 − 1 a JSON number would round it: refused, not served wrong.
   E_COUNTER_OVERFLOW: 409,
+  // An optimistic transaction lost every round: nothing was written, and trying again may succeed.
+  E_CONTENTION: 503,
   E_CORRUPT_STATE: 500,
 };
 
@@ -94,12 +97,15 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptio
   const count = (c: Context, counter: Counter, tally: CounterTally): Response | Promise<Response> => {
     // GET answers 503 at once when a Redis strategy has no Redis; anything else it would answer 200.
     if (isHead(c)) return headAnswer(c, needsRedis.has(counter.name) && lab.redisStatus() !== 'up' ? 503 : 200);
-    const respond = (current_count: number): Response => {
+    const respond = (current_count: number, extra?: CounterAnswer['extra']): Response => {
       // Since the reset: the answers and the largest of them (what a client would believe).
       tally.increments += 1;
       if (current_count > tally.maxAnswer) tally.maxAnswer = current_count;
-      return c.json({ current_count, strategy: counter.name, worker });
+      return c.json({ current_count, strategy: counter.name, worker, ...extra });
     };
+    if (counter.incrementWithDetails !== undefined) {
+      return counter.incrementWithDetails().then(({ value, extra }) => respond(value, extra));
+    }
     const now = counter.incrementNow?.();
     return now === undefined ? counter.increment().then(respond) : respond(now);
   };
@@ -117,19 +123,33 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptio
 
   for (const slot of lab.caches.values()) {
     const target = slot.cache.name === 'map' ? lab.defaultCache : slot;
+    // The stampede guards stand in front of the Redis cache, wherever it answers.
+    const guarded = target.cache.name === 'redis';
     app.get(`${slot.cache.path}/:id`, (c): Response | Promise<Response> => {
-      const respond = ({ source, data, bypassed }: Lookup): Response => {
+      const respond = ({ source, data, bypassed }: Lookup, guard?: { mode: Guard; role: GuardRole }): Response => {
         if (bypassed) c.header('x-cache-bypassed', 'redis down');
-        return c.json({ source, data, worker });
+        return c.json(guard === undefined ? { source, data, worker } : { source, data, worker, guard });
       };
       const id = parseId(c.req.param('id'));
+      const guard = guarded ? parseGuard(c.req.query('guard')) : 'none';
       // A bad id is the same 400 as on GET; a good one a 200 with no lookup: no hit, no miss, no fill.
       if (isHead(c)) return headAnswer(c);
+      if (guard !== 'none') {
+        return lab.stampede.lookup(id, guard).then(({ lookup, role }) => respond(lookup, { mode: guard, role }));
+      }
       const lookup = readThrough(target.cache, target.counts, lab.db, id);
       // A hit in memory is answered in this tick; only Redis and the database need a promise.
       return lookup instanceof Promise ? lookup.then(respond) : respond(lookup);
     });
   }
+
+  // The reference's mistake, kept on purpose: a synchronous wait inside a handler. Nothing else this
+  // worker holds (its other connections, the primary's heartbeat) is served until it returns.
+  app.get('/user/blocking/:id', (c) => {
+    const id = parseId(c.req.param('id'));
+    if (isHead(c)) return headAnswer(c);
+    return c.json({ source: 'database', data: lab.db.fetchUserBlocking(id), worker });
+  });
 
   app.get('/', (c) => c.html(renderDashboard(worker), 200, { 'content-security-policy': DASHBOARD_CSP_HEADER }));
   app.get('/stats', (c) => c.json(lab.stats()));

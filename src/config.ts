@@ -52,6 +52,13 @@ export interface Config {
   /** How long a draining worker may take before it is killed. @default 10000 */
   shutdownTimeoutMs: number;
   /**
+   * Recycle a worker after it has served this many requests (plus up to `maxRequestsJitter`): it is
+   * replaced, then drains and exits, as gunicorn's and uvicorn's --max-requests; 0 is off. @default 0
+   */
+  maxRequests: number;
+  /** Up to this many more requests, drawn per worker, so workers are not all recycled at once. @default 0 */
+  maxRequestsJitter: number;
+  /**
    * How long a worker may leave the primary's heartbeat unanswered (a stopped process, a blocked
    * event loop) before the primary kills and replaces it; 0 turns the heartbeat off. @default 5000
    */
@@ -71,6 +78,12 @@ export interface Config {
   redisPrefix: string;
   /** SETEX seconds of the Redis cache. @default 600 */
   redisTtlS: number;
+  /**
+   * Refresh a Redis cache entry in the background once it has less than this left to live (one
+   * refresh for the fleet, under the entry's lease), so a hot key never expires under load; 0 is off,
+   * the reference's behaviour. @default 0
+   */
+  redisEarlyRefreshMs: number;
   /**
    * maxmemory of the private redis-server, in MiB, with maxmemory-policy volatile-lru: only keys with
    * a TTL (the cache's) are evicted, never the counters. A --redis-url server keeps its own. @default 64
@@ -123,6 +136,8 @@ export const defaultConfig = (): Config => ({
   cacheTtlMs: 10_000,
   ioDelayMs: 5,
   shutdownTimeoutMs: 10_000,
+  maxRequests: 0,
+  maxRequestsJitter: 0,
   heartbeatGraceMs: 5000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
@@ -130,6 +145,7 @@ export const defaultConfig = (): Config => ({
   redisUrl: null,
   redisPrefix: '',
   redisTtlS: 600,
+  redisEarlyRefreshMs: 0,
   redisMaxMemoryMb: 64,
   dataDir: resolve('.data'),
   fileFencing: true,
@@ -287,6 +303,13 @@ export const OPTIONS: readonly Option[] = [
   },
   integer('redisTtlS', 'redis-ttl-s', 1, 2_592_000, 'SETEX seconds of the Redis cache'),
   integer(
+    'redisEarlyRefreshMs',
+    'redis-early-refresh-ms',
+    0,
+    2_592_000_000,
+    'refresh a Redis cache entry in the background once it has less than this left to live; 0 is off',
+  ),
+  integer(
     'redisMaxMemoryMb',
     'redis-max-memory-mb',
     1,
@@ -317,6 +340,20 @@ export const OPTIONS: readonly Option[] = [
   integer('cacheTtlMs', 'cache-ttl-ms', 1, 86_400_000, 'lifetime of a TTL cache entry'),
   integer('ioDelayMs', 'io-delay-ms', 0, 60_000, 'the await between read and write in the unsafe counters'),
   integer('shutdownTimeoutMs', 'shutdown-timeout-ms', 0, 600_000, 'how long in-flight requests may finish on shutdown'),
+  integer(
+    'maxRequests',
+    'max-requests',
+    0,
+    1_000_000_000,
+    'recycle a worker after this many requests (replaced first, then drained); 0 is off',
+  ),
+  integer(
+    'maxRequestsJitter',
+    'max-requests-jitter',
+    0,
+    1_000_000_000,
+    'up to this many more requests per worker, drawn at random, so workers are not recycled together',
+  ),
   integer(
     'heartbeatGraceMs',
     'heartbeat-grace-ms',
@@ -413,6 +450,25 @@ const checkTimeouts = ({ headersTimeoutMs, requestTimeoutMs }: Config): void => 
   }
 };
 
+/** An entry refreshed once it has its whole life left would be refreshed on every hit. */
+const checkEarlyRefresh = ({ redisEarlyRefreshMs, redisTtlS }: Config): void => {
+  if (redisEarlyRefreshMs >= redisTtlS * 1000) {
+    throw new AppError(
+      'E_CONFIG',
+      `Expected \`--redis-early-refresh-ms\` (${redisEarlyRefreshMs}) to be less than \`--redis-ttl-s\` (${redisTtlS} s): the refresh window is the end of an entry's life.`,
+    );
+  }
+};
+
+const checkMaxRequests = ({ maxRequests, maxRequestsJitter }: Config): void => {
+  if (maxRequestsJitter > 0 && maxRequests === 0) {
+    throw new AppError(
+      'E_CONFIG',
+      `\`--max-requests-jitter\` (${maxRequestsJitter}) only spreads \`--max-requests\`, which is off; give \`--max-requests <n>\` too.`,
+    );
+  }
+};
+
 /** A secret file's content, without its trailing newline; a warning when other users can read it. */
 const readSecretFile = (path: string, source: string, warnings: string[]): string => {
   let text: string;
@@ -496,6 +552,8 @@ export const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv = pro
     apply(config, option.key, read(option, fromEnv, source));
   }
   checkTimeouts(config);
+  checkEarlyRefresh(config);
+  checkMaxRequests(config);
   return { help: values.help === true, config, warnings };
 };
 

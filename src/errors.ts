@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'E_REDIS_DOWN'
   | 'E_REDIS_DISABLED'
   | 'E_REDIS_OOM'
-  | 'E_REDIS_REPLY';
+  | 'E_REDIS_REPLY'
+  | 'E_CONTENTION';
 
 /** The one error class of the lab: `code` decides the exit code in the CLI and the status in the app. */
 export class AppError extends Error {

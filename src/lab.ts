@@ -4,20 +4,24 @@ import { createValueCipher, type ValueCipher } from './caches/cipher.js';
 import { createDatabase, type Database } from './caches/database.js';
 import { createLruCache } from './caches/lru.js';
 import { createMapCache } from './caches/map.js';
-import { createRedisCache } from './caches/redis.js';
+import { createGuardedRedisCache } from './caches/redis-guarded.js';
+import type { StampedeGuard } from './caches/stampede.js';
 import { createTtlCache } from './caches/ttl.js';
 import { type Config, decodeCacheKey, STATE_STRATEGY } from './config.js';
 import { COUNTER_STRATEGIES } from './counters/registry.js';
 import type { Counter, CounterStrategy } from './counters/strategy.js';
+import { createEventLoopMonitor, type EventLoopMonitor } from './event-loop.js';
 import { createFeed, type Feed } from './feed.js';
 import type { WorkerChannel } from './ipc/protocol.js';
 import { isRedisUp, redactRedisUrl } from './redis/client.js';
 import type { WorkerIdentity, WorkerStats } from './stats.js';
 
 export interface CacheSlot {
-  /** Replaced by a fresh, empty one on a reset: routes read it per request. */
+  /** Replaced by a fresh, empty one on a reset (the in-memory ones): routes read it per request. */
   cache: UserCache;
   counts: CacheCounts;
+  /** A cache's own extra numbers for /stats (the Redis cache's stampede guards). */
+  extra?: () => Record<string, number>;
 }
 
 /** What one counter route answered since the last reset: kept on the hot path, so two plain fields. */
@@ -43,8 +47,10 @@ export interface Lab {
   readonly caches: ReadonlyMap<CacheName, CacheSlot>;
   /** What `/user/:id` uses. */
   readonly defaultCache: CacheSlot;
-  /** Replaced by a fresh one (0 calls) on a reset: routes read it per request. */
-  db: Database;
+  /** The stampede guards in front of the Redis cache (`?guard=worker|fleet`). */
+  readonly stampede: StampedeGuard;
+  /** Its call count goes back to 0 on a reset. */
+  readonly db: Database;
   /** This worker's Redis connection; null when Redis is not configured. */
   readonly redis: Redis | null;
   /** `up`, `down`, or `not configured`. */
@@ -55,6 +61,8 @@ export interface Lab {
   readonly tallies: ReadonlyMap<string, CounterTally>;
   /** The last requests this worker served, for the primary's live feed. */
   readonly feed: Feed;
+  /** How late this worker's event loop runs. */
+  readonly eventLoop: EventLoopMonitor;
   stats(): WorkerStats;
   /**
    * POST /admin/reset: a clean slate — every counter, every in-memory cache (emptied), the database's
@@ -76,6 +84,8 @@ export interface LabOptions {
   onCacheTampered?: (key: string) => void;
   /** The counter strategies to serve. @default COUNTER_STRATEGIES */
   strategies?: readonly CounterStrategy[];
+  /** @default a monitor of this process's event loop */
+  eventLoop?: EventLoopMonitor;
 }
 
 const slot = (cache: UserCache): CacheSlot => ({ cache, counts: { hits: 0, misses: 0, bypassed: 0 } });
@@ -92,21 +102,31 @@ export const createLab = ({
   redis,
   onCacheTampered,
   strategies = COUNTER_STRATEGIES,
+  eventLoop = createEventLoopMonitor(),
 }: LabOptions): Lab => {
   const startedAt = performance.now();
-  const { redisPrefix: prefix } = config;
   const counters = new Map<string, Counter>(
     strategies.map((strategy) => [strategy.name, strategy.createCounter({ config, redis, channel })]),
   );
-  const cipher = cipherFor(config);
+  const db = createDatabase({ delayMs: config.dbDelayMs });
+  // Its entries are in Redis, not in this process: it outlives a reset (which zeroes its counts).
+  const redisCache = createGuardedRedisCache({
+    config,
+    client: redis,
+    identity,
+    db,
+    cipher: cipherFor(config),
+    onTampered: onCacheTampered,
+  });
   const makeCaches = (): UserCache[] => [
     createMapCache({ limit: config.mapCacheLimit }),
     createLruCache({ max: config.cacheMax }),
     createTtlCache({ max: config.cacheMax, ttlMs: config.cacheTtlMs }),
-    // It keeps nothing in this process (its entries are in Redis): a fresh one is an empty one too.
-    createRedisCache({ client: redis, prefix, ttlS: config.redisTtlS, cipher, onTampered: onCacheTampered }),
   ];
-  const caches = new Map<CacheName, CacheSlot>(makeCaches().map((cache) => [cache.name, slot(cache)]));
+  const caches = new Map<CacheName, CacheSlot>([
+    ...makeCaches().map((cache): [CacheName, CacheSlot] => [cache.name, slot(cache)]),
+    ['redis', { cache: redisCache.cache, counts: redisCache.counts, extra: redisCache.stats }],
+  ]);
   const tallies = new Map<string, CounterTally>(
     [...counters.keys()].map((name) => [name, { increments: 0, maxAnswer: Number.NEGATIVE_INFINITY }]),
   );
@@ -127,12 +147,14 @@ export const createLab = ({
     defaultCounter: pick(counters, STATE_STRATEGY[config.state]),
     caches,
     defaultCache: pick(caches, config.state === 'redis' ? 'redis' : 'map'),
-    db: createDatabase({ delayMs: config.dbDelayMs }),
+    stampede: redisCache.guard,
+    db,
     redis,
     redisStatus,
     requests: 0,
     tallies,
     feed: createFeed(identity),
+    eventLoop,
     reset() {
       for (const counter of counters.values()) counter.reset();
       for (const tally of tallies.values()) {
@@ -147,8 +169,12 @@ export const createLab = ({
         target.counts.misses = 0;
         target.counts.bypassed = 0;
       }
-      // Loads still in flight finish on the old one: they were asked for before the reset.
-      lab.db = createDatabase({ delayMs: config.dbDelayMs });
+      const redisSlot = caches.get('redis');
+      if (redisSlot !== undefined) Object.assign(redisSlot.counts, { hits: 0, misses: 0, bypassed: 0 });
+      redisCache.reset();
+      // Loads still in flight were counted when they were asked for, before the reset.
+      db.resetCalls();
+      eventLoop.reset();
       lab.requests = 0;
     },
     stats() {
@@ -165,11 +191,18 @@ export const createLab = ({
           [...tallies].flatMap(([name, tally]) => (tally.increments > 0 ? [[name, tally.maxAnswer]] : [])),
         ),
         caches: Object.fromEntries(
-          [...caches].map(([name, { cache, counts }]) => [name, { ...cache.describe(), ...counts }]),
+          [...caches].map(([name, { cache, counts, extra }]) => [
+            name,
+            { ...cache.describe(), ...counts, ...extra?.() },
+          ]),
         ),
-        db_calls: lab.db.calls,
+        db_calls: db.calls,
         redis: { url: config.redisUrl === null ? null : redactRedisUrl(config.redisUrl), status: redisStatus() },
         data_dir: config.dataDir,
+        strategy_stats: Object.fromEntries(
+          [...counters].flatMap(([name, counter]) => (counter.stats === undefined ? [] : [[name, counter.stats()]])),
+        ),
+        event_loop: eventLoop.read(),
       };
     },
   };

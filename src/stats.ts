@@ -1,6 +1,7 @@
 import type { CacheStats } from './caches/cache.js';
 import type { StateName } from './config.js';
 import type { CounterStrategy, Scope } from './counters/strategy.js';
+import type { EventLoopDelay } from './event-loop.js';
 import type { CounterVerdict } from './verdict.js';
 
 export interface WorkerIdentity {
@@ -28,6 +29,10 @@ export interface WorkerStats extends WorkerIdentity {
   db_calls: number;
   redis: { url: string | null; status: 'up' | 'down' | 'not configured' };
   data_dir: string;
+  /** A strategy's own numbers in this worker, for the strategies that keep some (redis-watch's aborts). */
+  strategy_stats: Record<string, Record<string, number>>;
+  /** How late this worker's event loop ran since its last reset (a blocked loop: the blocking route). */
+  event_loop: EventLoopDelay;
 }
 
 export interface ClusterTotals {
@@ -39,6 +44,8 @@ export interface ClusterTotals {
   /** Increments made through each strategy's route, all workers together. */
   increments: Record<string, number>;
   caches: Record<string, { size: number | null; hits: number; misses: number; bypassed: number }>;
+  /** Every worker's strategy_stats added up. */
+  strategy_stats: Record<string, Record<string, number>>;
 }
 
 /** One counter strategy as /cluster shows it: where it lives, and its value there. */
@@ -101,6 +108,8 @@ export interface ClusterStats {
   unresponsive: WorkerIdentity[];
   totals: ClusterTotals;
   restarts: number;
+  /** Workers replaced after serving --max-requests; they are also counted in `restarts`. */
+  recycled: number;
   ipc_counter: number;
   /** Counters that live outside the workers (host and fleet scope): one true value each. */
   shared_counters: Record<string, number | null>;
@@ -151,8 +160,14 @@ export const summarize = (workers: readonly WorkerStats[], perWorker: ReadonlySe
     counters: {},
     increments: {},
     caches: {},
+    strategy_stats: {},
   };
   for (const worker of workers) {
+    for (const [name, numbers] of Object.entries(worker.strategy_stats ?? {})) {
+      const sum = totals.strategy_stats[name] ?? {};
+      totals.strategy_stats[name] = sum;
+      for (const [field, value] of Object.entries(numbers)) sum[field] = (sum[field] ?? 0) + value;
+    }
     totals.requests += worker.requests;
     totals.db_calls += worker.db_calls;
     for (const [name, value] of Object.entries(worker.counters)) {

@@ -45,7 +45,10 @@ export interface Lookup {
 }
 
 /** Redis down, full or answering an error: the cache is skipped, the database answers. */
-const isCacheDown = (error: unknown): boolean => isAppError(error) && REDIS_FAILURES.has(error.code);
+export const isCacheDown = (error: unknown): boolean => isAppError(error) && REDIS_FAILURES.has(error.code);
+
+/** What a miss does: by default ask the database and fill the cache; a stampede guard does more. */
+export type OnMiss = (id: number) => Promise<Lookup>;
 
 /**
  * Cache-aside, as in the reference: a hit answers from the cache, a miss asks the database and fills
@@ -57,6 +60,7 @@ export const readThrough = (
   counts: CacheCounts,
   db: Database,
   id: number,
+  onMiss?: OnMiss,
 ): Lookup | Promise<Lookup> => {
   const hitOrFill = (cached: User | undefined): Lookup | Promise<Lookup> => {
     if (cached !== undefined) {
@@ -64,7 +68,7 @@ export const readThrough = (
       return { source: cache.hitSource, data: cached, bypassed: false };
     }
     counts.misses += 1;
-    return fill(cache, db, id);
+    return onMiss === undefined ? fill(cache, db, id) : onMiss(id);
   };
   const cached = cache.get(id);
   if (!(cached instanceof Promise)) return hitOrFill(cached);
@@ -75,7 +79,8 @@ export const readThrough = (
   });
 };
 
-const fill = async (cache: UserCache, db: Database, id: number): Promise<Lookup> => {
+/** Ask the database and put the answer in the cache; a cache that fails the write is bypassed. */
+export const fill = async (cache: UserCache, db: Database, id: number): Promise<Lookup> => {
   const user = await db.fetchUser(id);
   try {
     await cache.set(id, user);

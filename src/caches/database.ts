@@ -9,13 +9,30 @@ export interface User {
 
 export interface Database {
   fetchUser(id: number): Promise<User>;
-  /** Calls made by this process so far. */
+  /**
+   * The same lookup with a synchronous wait, as the reference's `time.sleep` inside an async handler:
+   * nothing else runs in this process until it returns.
+   */
+  fetchUserBlocking(id: number): User;
+  /** Calls made by this process since it started or since the last resetCalls(). */
   readonly calls: number;
+  /** Count from 0 again (POST /admin/reset). */
+  resetCalls(): void;
 }
+
+/** A synchronous sleep: Atomics.wait on a value nobody ever changes parks the thread for `ms`. */
+const blockFor = (ms: number): void => {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
 
 export const createDatabase = ({ delayMs }: { delayMs: number }): Database => {
   let calls = 0;
   return {
+    fetchUserBlocking(id) {
+      calls += 1;
+      blockFor(delayMs);
+      return { user_id: id, name: `User_${id}` };
+    },
     async fetchUser(id) {
       calls += 1;
       await sleep(delayMs);
@@ -23,6 +40,9 @@ export const createDatabase = ({ delayMs }: { delayMs: number }): Database => {
     },
     get calls() {
       return calls;
+    },
+    resetCalls() {
+      calls = 0;
     },
   };
 };

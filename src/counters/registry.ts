@@ -4,7 +4,9 @@ import { fileStrategy } from './file.js';
 import { ipcStrategy } from './ipc.js';
 import { localStrategy } from './local.js';
 import { redisStrategy } from './redis.js';
+import { redisLuaStrategy } from './redis-lua.js';
 import { redisUnsafeStrategy } from './redis-unsafe.js';
+import { redisWatchStrategy } from './redis-watch.js';
 import type { CounterStrategy } from './strategy.js';
 import { unsafeStrategy } from './unsafe.js';
 
@@ -15,6 +17,8 @@ export const COUNTER_STRATEGIES: readonly CounterStrategy[] = [
   fileStrategy,
   redisStrategy,
   redisUnsafeStrategy,
+  redisWatchStrategy,
+  redisLuaStrategy,
 ];
 
 /** The strategy called `name` in `strategies`; throws for a name that is not there (a caller bug). */

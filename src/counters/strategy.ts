@@ -15,6 +15,13 @@ import type { WorkerChannel, WorkerRequests } from '../ipc/protocol.js';
 export type Scope = 'worker' | 'host' | 'fleet';
 export const SCOPES: readonly Scope[] = ['worker', 'host', 'fleet'];
 
+/** An increment's answer with a strategy's own fields for the body (redis-watch's `retries`). */
+export interface CounterAnswer {
+  value: number;
+  /** Merged into the response body next to `current_count`. */
+  extra: Record<string, number | string | boolean>;
+}
+
 /** One worker's instance of a strategy. */
 export interface Counter {
   /** The strategy's name: its route is `/counter/<name>`. */
@@ -27,6 +34,13 @@ export interface Counter {
    * that answers without a promise skips a good part of the framework's per-request work.
    */
   incrementNow?(): number | undefined;
+  /**
+   * Optional: add one and say more than the value. The route uses it instead of increment() when it
+   * is there, so the strategies that have nothing to add keep their path as it was.
+   */
+  incrementWithDetails?(): Promise<CounterAnswer>;
+  /** Optional: this worker's own numbers about the strategy (redis-watch's aborts), for /stats and /cluster. */
+  stats?(): Record<string, number>;
   /** The latest value this process knows of, without doing any I/O (for /stats). */
   peek(): number | null;
   /** Forget this process's part: a local count goes to 0, a shared counter's last seen value to null. */

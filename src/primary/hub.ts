@@ -46,6 +46,8 @@ export interface HubOptions {
   liveWorkers: () => readonly HubWorker[];
   strategies: readonly CounterStrategy[];
   restarts: () => number;
+  /** Workers replaced after --max-requests (also counted in restarts). @default none */
+  recycled?: () => number;
   /** Redis as the primary sees it (URL redacted). */
   redis: () => RedisView;
   /** Whether workers keep connections open now. @default () => true */
@@ -143,6 +145,7 @@ export const createHub = (options: HubOptions): Hub => {
       unresponsive: silent,
       totals,
       restarts: restarts(),
+      recycled: options.recycled?.() ?? 0,
       ipc_counter: values.ipc ?? 0,
       shared_counters: values,
       redis: redis(),

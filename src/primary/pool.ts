@@ -39,8 +39,17 @@ export interface WorkerExit {
   planned: string | null;
 }
 
+export interface ForkOptions {
+  /**
+   * Boot ahead of the serving workers (a raised priority until it listens): right for a worker that
+   * replaces a dead one, wrong for one that boots beside a worker still serving (a recycling), where
+   * it would only take CPU from the requests. @default true
+   */
+  urgent?: boolean;
+}
+
 export interface WorkerPool {
-  fork(): Worker;
+  fork(options?: ForkOptions): Worker;
   /** Workers that run and listen (not draining): the ones that serve now. */
   live(): Worker[];
   /** Every worker process that has not exited. */
@@ -100,7 +109,7 @@ export const createWorkerPool = ({
   // Workers get the primary's Node flags (`node --max-semi-space-size=2 dist/src/cli.js`: see the README).
   cluster.setupPrimary({ exec: workerScript, args: [], execArgv: process.execArgv });
 
-  const fork = (): Worker => {
+  const fork = ({ urgent = true }: ForkOptions = {}): Worker => {
     // No environment of our own: the config (secrets included) reaches the worker over IPC.
     const worker = cluster.fork();
     const channel = createPrimaryChannel(portOf(worker));
@@ -110,9 +119,9 @@ export const createWorkerPool = ({
     worker.on('message', (message: unknown) => channel.receive(message));
     // A replacement boots while the others are busy serving: let it have the CPU first, so the
     // cluster is back to full strength fast. Needs privileges; without them it boots at par.
-    setNiceness(worker, BOOT_NICENESS);
+    if (urgent) setNiceness(worker, BOOT_NICENESS);
     worker.once('listening', (address: AddressInfo) => {
-      setNiceness(worker, 0);
+      if (urgent) setNiceness(worker, 0);
       // A worker retired before it ever listened (a reload that gave up) is not counted as serving.
       if (!retiring.has(worker.id)) listening.add(worker.id);
       onListening(worker, address);

@@ -17,6 +17,7 @@ import { startHeartbeat } from './heartbeat.js';
 import { createHub } from './hub.js';
 import { createPrimaryMetrics } from './metrics.js';
 import { createWorkerPool, identify } from './pool.js';
+import { createRecycler, RECYCLED } from './recycle.js';
 import { clearRedisCache } from './redis-cache-reset.js';
 import { createReloader } from './reload.js';
 import type { PrimaryResources } from './resources.js';
@@ -75,6 +76,7 @@ export const runPrimary = ({
         }),
       strategies,
       restarts: () => restarts,
+      recycled: () => recycler.count(),
       redis: resources.redisView,
       dataDir: config.dataDir,
       reload: () => reloader.reload(),
@@ -130,6 +132,7 @@ export const runPrimary = ({
         hub.attach(channel);
         channel.handle('boot', () => ({ config: { ...config, keepAlive } }));
         channel.on('exiting', ({ reason }) => pool.expectExit(worker, reason));
+        channel.on('recycle', ({ stage, served }) => recycler.report(worker, stage, served));
         channel.on('fatal', ({ message }) => {
           // Every worker hits the same wall (a taken port): say it once.
           if (shutdown.stopping) return;
@@ -164,8 +167,15 @@ export const runPrimary = ({
         }
         if (retired) return;
         if (planned !== null) {
-          // Asked for (POST /admin/crash): replaced and counted, but no sign of a crash loop.
+          // Asked for (POST /admin/crash, --max-requests): replaced and counted, but no sign of a crash loop.
           restarts += 1;
+          const tookOver = planned === RECYCLED ? recycler.exited(worker) : undefined;
+          if (tookOver !== undefined) {
+            log.info(
+              `worker ${worker.id} (pid ${worker.process.pid}) ${describeExit(code, signal)} as planned (${planned}); worker ${tookOver.id} (pid ${tookOver.process.pid}) had taken over`,
+            );
+            return;
+          }
           const replacement = pool.fork();
           log.info(
             `worker ${worker.id} (pid ${worker.process.pid}) ${describeExit(code, signal)} as planned (${planned}); worker ${replacement.id} (pid ${replacement.process.pid}) starting to replace it`,
@@ -185,6 +195,8 @@ export const runPrimary = ({
         log.info(`worker ${replacement.id} (pid ${replacement.process.pid}) starting to replace worker ${worker.id}`);
       },
     });
+
+    const recycler = createRecycler({ pool, log, stopping: () => shutdown.stopping, shutdown: tellShutdown });
 
     const onSignal = (signal: NodeJS.Signals): void => shutdown.stop(0, signal);
     const shutdown = createShutdown({

@@ -17,6 +17,7 @@ import { connectRedis, createRedisClient } from '../redis/client.js';
 import type { WorkerIdentity } from '../stats.js';
 import { createDrain } from './drain.js';
 import { createHttpServer } from './http-server.js';
+import { createRecycleTrigger, drawRequestLimit } from './recycle.js';
 import { createReporter } from './reporter.js';
 import { answerPrimary, primaryAdmin, primaryViews } from './rpc.js';
 
@@ -108,6 +109,18 @@ const serve = ({
             },
     });
 
+    // Its own boot, from process start to listening: about what its replacement will take.
+    let bootMs = 0;
+    let served = 0;
+    const recycle =
+      config.maxRequests === 0
+        ? null
+        : createRecycleTrigger({
+            limit: drawRequestLimit(config.maxRequests, config.maxRequestsJitter),
+            bootMs: () => bootMs,
+            notify: (body) => channel.notify('recycle', body),
+          });
+
     const server = createHttpServer({
       identity,
       keepAlive: () => keepAlive,
@@ -117,6 +130,9 @@ const serve = ({
       handle: getRequestListener(app.fetch, { hostname: 'localhost' }),
       observe: metrics.observeRequest,
       served: (method, path, status, socket) => {
+        // Recycling counts every request served, the introspection ones too, and is never reset.
+        served += 1;
+        recycle?.(served);
         if (isUncounted(path)) return;
         lab.requests += 1;
         lab.feed.add(method, path, status, socket.remoteAddress ?? '', socket.remotePort ?? 0);
@@ -160,6 +176,9 @@ const serve = ({
       });
       // Nothing to serve and nothing to drain: leave, and let the primary stop the others.
       drain.abandon(1);
+    });
+    server.once('listening', () => {
+      bootMs = performance.now();
     });
     server.listen(config.port, config.host);
   });

@@ -22,6 +22,8 @@ const statsOf = (id: number, local: number): WorkerStats => ({
   db_calls: 0,
   redis: { url: null, status: 'not configured' },
   data_dir: '/tmp',
+  strategy_stats: {},
+  event_loop: { p50_ms: 0, p99_ms: 0, max_ms: 0 },
 });
 
 /** A hub over fake workers: each answers `stats` from a plain object, one may stay silent. */

@@ -18,6 +18,8 @@ const stats = (id: number, seq: number, counts: Record<string, number>, incremen
   db_calls: 0,
   redis: { url: null, status: 'not configured' },
   data_dir: '/tmp',
+  strategy_stats: {},
+  event_loop: { p50_ms: 0, p99_ms: 0, max_ms: 0 },
 });
 
 const STORES = { ipc: 0, file: 10, redis: null, 'redis-unsafe': null };

@@ -2,11 +2,15 @@
 // measured live. --list, --lesson N, --workers N.
 import { parseFlags, parseIntegerValue } from '../../src/config-parsers.js';
 import { AppError } from '../../src/errors.js';
+import { atomicLessons } from './lessons-atomic.js';
+import { eventLoopLessons } from './lessons-event-loop.js';
 import { fencingLessons } from './lessons-fencing.js';
 import { fleetLessons } from './lessons-fleet.js';
 import { isolationLessons, type Lesson } from './lessons-isolation.js';
+import { recyclingLessons } from './lessons-recycling.js';
 import { schedulingLessons } from './lessons-scheduling.js';
 import { sharingLessons } from './lessons-sharing.js';
+import { stampedeLessons } from './lessons-stampede.js';
 import { openStage } from './stage.js';
 
 export const LESSONS: readonly Lesson[] = [
@@ -15,6 +19,10 @@ export const LESSONS: readonly Lesson[] = [
   ...fencingLessons,
   ...schedulingLessons,
   ...fleetLessons,
+  ...stampedeLessons,
+  ...atomicLessons,
+  ...eventLoopLessons,
+  ...recyclingLessons,
 ];
 /** The highest lesson number (lessons are numbered, not counted: numbers are what teachers say). */
 const LAST_LESSON = Math.max(...LESSONS.map((lesson) => lesson.number));
