@@ -61,8 +61,34 @@ const readOne = async (origin: string): Promise<Snapshot> => {
   }
 };
 
-/** Every origin's /cluster now. */
-export const readSnapshots = (origins: readonly string[]): Promise<Snapshot[]> => Promise.all(origins.map(readOne));
+/** What a fleet's /fleet says of its hosts: each host's own /cluster, or why it could not be read. */
+interface FleetHosts {
+  hosts: { instance: string; url: string; cluster: ClusterStats | null; error: string | null }[];
+}
+
+const isFleet = (body: unknown): body is FleetHosts =>
+  Array.isArray((body as Partial<FleetHosts> | null)?.hosts) && typeof (body as { fleet?: unknown }).fleet === 'object';
+
+/**
+ * A fleet behind a load balancer (npm run fleet) answers /fleet with every host's /cluster: one
+ * snapshot per host then, since /cluster through the balancer would show whichever host answered.
+ * Anything else (a lab's 404, a plain server) means: not a fleet.
+ */
+const readFleet = async (origin: string): Promise<Snapshot[] | undefined> => {
+  const answer = await requestJson<unknown>(`${origin}/fleet`, { timeoutMs: CLUSTER_TIMEOUT_MS }).catch(
+    () => undefined,
+  );
+  if (answer?.status !== 200 || !isFleet(answer.body)) return undefined;
+  return answer.body.hosts.map((host) =>
+    host.cluster !== null && isLab(host.cluster)
+      ? { origin: host.url, stats: host.cluster }
+      : { origin: host.url, error: `${host.instance}: ${host.error ?? 'no /cluster'}` },
+  );
+};
+
+/** Every origin's /cluster now; a fleet's origin gives one snapshot per host. */
+export const readSnapshots = async (origins: readonly string[]): Promise<Snapshot[]> =>
+  (await Promise.all(origins.map(async (origin) => (await readFleet(origin)) ?? [await readOne(origin)]))).flat();
 
 /** What a strategy's verdict depends on, to tell whether two readings agree. */
 const factsOf = (snapshots: readonly Snapshot[], strategy: string): string =>
