@@ -56,7 +56,7 @@ export const createShutdown = ({ pool, log, timeoutMs, delayMs, shutdown, onDone
     const workers = pool.all();
     if (signal && delayMs > 0) {
       log.info(
-        `${reason}: /healthz answers 503 "draining" for ${delayMs} ms (--shutdown-delay-ms) while every other route still answers, so that a load balancer stops sending requests here before the workers stop accepting; then stopping ${workers.length} worker(s), waiting up to ${timeoutMs} ms. A second signal skips the wait.`,
+        `${reason}: /healthz answers 503 "draining" for ${delayMs} ms (--shutdown-delay-ms), every other route as usual, so that a load balancer stops sending requests here first; then stopping ${workers.length} worker(s), waiting up to ${timeoutMs} ms; a second signal skips the wait`,
         { event: 'shutdown-delay', delay_ms: delayMs },
       );
       waitTimer = setTimeout(armKill, delayMs);

@@ -176,5 +176,6 @@ export const fleetHelpText = (): string =>
     '  -h, --help               show this help',
     '',
     'After --, lab options for every host, e.g. `-- --db-delay-ms 50 --admin-token-file token`.',
+    `Hosts get --shutdown-delay-ms ${HOST_SHUTDOWN_DELAY_MS}, so HAProxy's checks take a stopping host out first; \`-- --shutdown-delay-ms 0\` for a plain SIGTERM.`,
     'GET /fleet (JSON) and /fleet/dashboard (a page) answer through the same port.',
   ].join('\n');
