@@ -20,7 +20,11 @@ export interface AppOptions {
   metrics: () => Promise<{ text: string; contentType: string }>;
   /** The admin routes; null (the default) leaves them out entirely. */
   admin?: AdminOptions | null;
+  /** `draining` once a signal came: /healthz answers 503 so a load balancer stops sending. @default () => 'ok' */
+  health?: () => Health;
 }
+
+export type Health = 'ok' | 'draining';
 
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_BAD_PARAM: 400,
@@ -86,7 +90,7 @@ const headAnswer = (c: Context, status: 200 | 503 = 200): Response =>
   c.body(null, status, { 'content-type': 'application/json' });
 
 /** The Hono routes of one worker. No listen() and no process globals: what it needs comes in `options`. */
-export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptions): Hono => {
+export const createApp = ({ lab, clusterStats, metrics, admin = null, health = () => 'ok' }: AppOptions): Hono => {
   const app = new Hono();
   const worker = lab.identity;
   const { tallies } = lab;
@@ -159,8 +163,12 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null }: AppOptio
     return c.body(text, 200, { 'content-type': contentType });
   });
   if (admin !== null) registerAdminRoutes(app, admin, worker);
-  // Redis is asked (a bounded PING), not assumed: a stopped Redis keeps its connection `ready`.
-  app.get('/healthz', async (c) => c.json({ status: 'ok', worker, redis: await checkRedis(lab.redis) }));
+  // Redis is asked (a bounded PING), not assumed: a stopped Redis keeps its connection `ready`. Only
+  // a shutdown fails the check (503 while the worker still serves): Redis down must not take every host out.
+  app.get('/healthz', async (c) => {
+    const status = health();
+    return c.json({ status, worker, redis: await checkRedis(lab.redis) }, status === 'ok' ? 200 : 503);
+  });
 
   const allowedMethods = methodsByPath(app);
   app.notFound((c) => {

@@ -52,6 +52,12 @@ export interface Config {
   /** How long a draining worker may take before it is killed. @default 10000 */
   shutdownTimeoutMs: number;
   /**
+   * On SIGINT/SIGTERM, how long every worker answers /healthz 503 "draining" (and every other route
+   * as usual) before it stops accepting, so that a load balancer's health checks take this host out
+   * first (Kubernetes' preStop sleep); a second signal skips the rest; 0 drains at once. @default 0
+   */
+  shutdownDelayMs: number;
+  /**
    * Recycle a worker after it has served this many requests (plus up to `maxRequestsJitter`): it is
    * replaced, then drains and exits, as gunicorn's and uvicorn's --max-requests; 0 is off. @default 0
    */
@@ -136,6 +142,7 @@ export const defaultConfig = (): Config => ({
   cacheTtlMs: 10_000,
   ioDelayMs: 5,
   shutdownTimeoutMs: 10_000,
+  shutdownDelayMs: 0,
   maxRequests: 0,
   maxRequestsJitter: 0,
   heartbeatGraceMs: 5000,
@@ -340,6 +347,16 @@ export const OPTIONS: readonly Option[] = [
   integer('cacheTtlMs', 'cache-ttl-ms', 1, 86_400_000, 'lifetime of a TTL cache entry'),
   integer('ioDelayMs', 'io-delay-ms', 0, 60_000, 'the await between read and write in the unsafe counters'),
   integer('shutdownTimeoutMs', 'shutdown-timeout-ms', 0, 600_000, 'how long in-flight requests may finish on shutdown'),
+  // At most a minute: Docker stops a container after 10 s, Kubernetes after 30 s, systemd after 90 s,
+  // and a balancer that needs longer than a minute to notice a failing check is the thing to fix.
+  integer(
+    'shutdownDelayMs',
+    'shutdown-delay-ms',
+    0,
+    60_000,
+    'on SIGINT/SIGTERM, answer /healthz 503 "draining" this long (serving the rest) before draining, so a load balancer takes the host out first; 0 is off',
+    { env: 'SHUTDOWN_DELAY_MS' },
+  ),
   integer(
     'maxRequests',
     'max-requests',

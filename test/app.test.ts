@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../src/app.js';
+import { createApp, type Health } from '../src/app.js';
 import { defaultConfig } from '../src/config.js';
 import { ipcStrategy } from '../src/counters/ipc.js';
 import { createLab } from '../src/lab.js';
 import type { ClusterStats } from '../src/stats.js';
 import { linkedChannels } from './helpers/channels.js';
 
-const makeApp = (overrides: Partial<ReturnType<typeof defaultConfig>> = {}) => {
+const makeApp = (overrides: Partial<ReturnType<typeof defaultConfig>> = {}, health?: () => Health) => {
   const config = { ...defaultConfig(), dbDelayMs: 0, ...overrides };
   // A fake primary that keeps the ipc counter, with the strategy's own primary half.
   const { worker: channel, primary } = linkedChannels();
@@ -16,7 +16,7 @@ const makeApp = (overrides: Partial<ReturnType<typeof defaultConfig>> = {}) => {
     throw new Error('not in this test');
   };
   const metrics = async () => ({ text: '', contentType: 'text/plain' });
-  return { app: createApp({ lab, clusterStats, metrics }), lab };
+  return { app: createApp({ lab, clusterStats, metrics, health }), lab };
 };
 
 describe('counter routes', () => {
@@ -105,5 +105,21 @@ describe('introspection and errors', () => {
   it('reports health', async () => {
     const { app } = makeApp();
     expect(await (await app.request('/healthz')).json()).toMatchObject({ status: 'ok', redis: 'not configured' });
+  });
+
+  it('fails /healthz with 503 "draining" once a shutdown has begun, and serves the rest as usual', async () => {
+    let health: Health = 'ok';
+    const { app } = makeApp({}, () => health);
+    expect((await app.request('/healthz')).status).toBe(200);
+    health = 'draining';
+    const answer = await app.request('/healthz');
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toEqual({
+      status: 'draining',
+      worker: { instance: 'test', id: 3, pid: 4242 },
+      redis: 'not configured',
+    });
+    expect((await app.request('/healthz', { method: 'HEAD' })).status).toBe(503);
+    expect((await app.request('/counter/local')).status).toBe(200);
   });
 });

@@ -107,8 +107,12 @@ export interface WorkerNotices {
 
 /** Notices the primary sends a worker. */
 export interface PrimaryNotices {
-  /** Stop accepting, finish what is in flight, exit. */
-  shutdown: { reason: string };
+  /**
+   * Stop accepting, finish what is in flight, exit. `signals`: the primary's shutdown comes from a
+   * signal, its `signals`-th: the first fails /healthz for --shutdown-delay-ms before the drain, a
+   * second skips the rest of that wait. Without it (reload, recycling, a fatal error) drain at once.
+   */
+  shutdown: { reason: string; signals?: number };
   /** Keep connections open from now on, or close each after its response. */
   'keep-alive': { on: boolean };
 }

@@ -61,8 +61,8 @@ export const runPrimary = ({
     // Switched at run time (POST /admin/keep-alive): workers forked later boot with the current value.
     let keepAlive = config.keepAlive;
 
-    const tellShutdown = (worker: Worker, reason: string): void =>
-      pool.channelOf(worker)?.notify('shutdown', { reason });
+    const tellShutdown = (worker: Worker, reason: string, signals?: number): void =>
+      pool.channelOf(worker)?.notify('shutdown', signals === undefined ? { reason } : { reason, signals });
 
     const hub = createHub({
       instance: config.instance,
@@ -198,11 +198,12 @@ export const runPrimary = ({
 
     const recycler = createRecycler({ pool, log, stopping: () => shutdown.stopping, shutdown: tellShutdown });
 
-    const onSignal = (signal: NodeJS.Signals): void => shutdown.stop(0, signal);
+    const onSignal = (signal: NodeJS.Signals): void => shutdown.signal(signal);
     const shutdown = createShutdown({
       pool,
       log,
       timeoutMs: config.shutdownTimeoutMs,
+      delayMs: config.shutdownDelayMs,
       shutdown: tellShutdown,
       onDone(exitCode) {
         adminGuard.stop();

@@ -20,6 +20,7 @@ import { createHttpServer } from './http-server.js';
 import { createRecycleTrigger, drawRequestLimit } from './recycle.js';
 import { createReporter } from './reporter.js';
 import { answerPrimary, primaryAdmin, primaryViews } from './rpc.js';
+import { createSignalStop } from './signal-stop.js';
 
 export interface WorkerOptions {
   config: Config;
@@ -90,8 +91,13 @@ const serve = ({
     answerPrimary(channel, lab, metrics);
     const reporter = createReporter(() => channel.notify('report', { stats: lab.stats(), feed: lab.feed.take() }));
     let keepAlive = config.keepAlive;
+    const signalStop = createSignalStop({
+      delayMs: config.shutdownDelayMs,
+      drain: (reason) => drain.drain(reason),
+    });
     const app = createApp({
       lab,
+      health: () => (signalStop.draining ? 'draining' : 'ok'),
       ...primaryViews(channel),
       admin:
         config.adminToken === null
@@ -158,16 +164,24 @@ const serve = ({
           .then((json) => channel.notify('last-metrics', { id: identity.id, metrics: json }));
       },
     });
-    channel.on('shutdown', ({ reason }) => drain.drain(`asked by the primary: ${reason}`));
+    channel.on('shutdown', ({ reason, signals }) => {
+      if (signals === undefined) drain.drain(`asked by the primary: ${reason}`);
+      else signalStop.signal(`${reason}, by the primary`, signals);
+    });
     channel.on('keep-alive', ({ on }) => {
       keepAlive = on;
       // Idle kept-alive connections go now, so a browser's next refresh opens a new one at once;
       // busy ones close after their next response (its `connection: close`).
       if (!on) server.closeIdleConnections();
     });
-    // Ctrl-C reaches every process of the terminal's group: drain like on the primary's word.
-    process.on('SIGINT', () => drain.drain('SIGINT'));
-    process.on('SIGTERM', () => drain.drain('SIGTERM'));
+    // Ctrl-C reaches every process of the terminal's group: stop as on the primary's word.
+    let ownSignals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      ownSignals += 1;
+      signalStop.signal(signal, ownSignals);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
 
     server.on('error', (error: NodeJS.ErrnoException) => {
       channel.notify('fatal', {

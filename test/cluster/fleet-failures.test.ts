@@ -130,6 +130,41 @@ describe('hosts failing behind HAProxy', () => {
     expect(afterDrain.every((entry) => entry.sample.workerPid !== host2.workers[0]?.pid)).toBe(true);
   });
 
+  it('takes a host out before it stops accepting when it gets SIGTERM, from a user or from the fleet (restart): no failed request', async () => {
+    const fleet = await startTestFleet(['--hosts', '2', '--workers', '2']);
+    const [, host2] = fleet.ready.hosts;
+    if (host2 === undefined) throw new Error('no host-2');
+    const socket = fleet.ready.control_socket;
+    const before = await redisValue(fleet);
+    const load = steadyLoad(`${fleet.ready.url}/counter/redis`);
+    await load.answers(200);
+    const isUp = async () => ((await serverStat(fleet, 'host-2'))?.status === 'UP' ? true : undefined);
+
+    // A user's plain SIGTERM to the host's primary: the host fails its checks first, HAProxy takes it
+    // out on a 503 (not on a refused connection), and only then does the host stop accepting.
+    process.kill(host2.primary_pid, 'SIGTERM');
+    await fleet.waitForLog(/host-2: SIGTERM: \/healthz answers 503 .{1,4}draining.{1,4} for 1500 ms.*"shutdown-delay"/);
+    await fleet.waitForLog(/Server hosts\/host-2 is DOWN, reason: Layer7 wrong status, code: 503/);
+    await waitFor(() => (isAlive(host2.primary_pid) ? undefined : true), 30_000, 'host-2 to exit');
+    await load.answers(200);
+
+    // Back, and then the fleet's own restart (SIGTERM, wait for the exit, start) under the same load.
+    await hostAction(socket, 'host-2', 'start');
+    await waitFor(isUp, 30_000, 'host-2 UP again');
+    await load.answers(100);
+    await hostAction(socket, 'host-2', 'restart');
+    await waitFor(isUp, 30_000, 'host-2 UP after its restart');
+    await load.answers(200);
+    const samples = await load.finish();
+
+    expect(samples.filter((sample) => !ok(sample))).toEqual([]);
+    // Both stops were seen by the checks: two DOWNs, none of them on a refused connection.
+    expect((await serverStat(fleet, 'host-2'))?.downs).toBe(2);
+    expect(fleet.stderrTail()).not.toMatch(/host-2 is DOWN, reason: Layer4/);
+    // Every request answered 2xx was counted once, and nothing else was (none failed).
+    expect((await redisValue(fleet)) - before).toBe(samples.length);
+  });
+
   it('keeps a sticky client on one host while the totals diverge; the hosts share the Redis given to the fleet', async () => {
     const prefix = `fleet-test-${process.pid}-${Date.now()}:`;
     const fleet = await startTestFleet(

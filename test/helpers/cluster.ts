@@ -80,6 +80,11 @@ export interface StartOptions {
    * test project's one. @default false
    */
   autoRedis?: boolean;
+  /**
+   * Start it in a process group of its own, so that a test can signal the whole group as a terminal's
+   * Ctrl-C does (`process.kill(-primaryPid, 'SIGINT')`). @default false
+   */
+  detached?: boolean;
 }
 
 /** A fresh temp directory, removed after the test file. */
@@ -104,13 +109,18 @@ const PID_IN_LOG = /(?:\bpid |"pid":)(\d+)/g;
  */
 export const startCluster = async (
   args: string[],
-  { env = {}, autoRedis = false }: StartOptions = {},
+  { env = {}, autoRedis = false, detached = false }: StartOptions = {},
 ): Promise<ClusterProcess> => {
   const defaults: string[] = [];
   if (!args.includes('--data-dir')) defaults.push('--data-dir', await makeTempDir());
   if (!autoRedis && !args.includes('--redis-url')) defaults.push('--redis-url', inject('redisUrl'));
   if (!args.includes('--log-format')) defaults.push('--log-format', 'json');
-  const child = execa('node', [CLI, '--port', '0', ...defaults, ...args], { reject: false, env, buffer: false });
+  const child = execa('node', [CLI, '--port', '0', ...defaults, ...args], {
+    reject: false,
+    env,
+    buffer: false,
+    detached,
+  });
   let out = '';
   let err = '';
   const seenPids = new Set<number>();

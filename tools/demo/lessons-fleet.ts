@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Scope } from '../../src/counters/strategy.js';
 import { judgeCounterRun } from '../../src/verdict.js';
+import { HOST_SHUTDOWN_DELAY_MS } from '../fleet/haproxy-config.js';
 import { type RunningFleet, readFleetView, startFleetProcess } from '../fleet/ready-event.js';
 import { fleetCounterRun, type HostSnapshot, largestOverBaseline, type SeenAnswer } from '../fleet/verdicts.js';
 import type { FleetView } from '../fleet/view.js';
@@ -282,7 +283,7 @@ export const fleetLessons: Lesson[] = [
           outcomes.push(await measureHostFault(fleet, 'host-2', fault));
         const names: Record<FaultOutcome['fault'], string> = {
           drain: 'drain, then SIGTERM',
-          sigterm: 'SIGTERM',
+          sigterm: `SIGTERM (${seconds(HOST_SHUTDOWN_DELAY_MS)} of 503 first)`,
           kill: 'kill -9 (its group)',
         };
         const rows = outcomes.map((outcome) => [
@@ -300,9 +301,12 @@ export const fleetLessons: Lesson[] = [
         const [drain, sigterm, kill] = outcomes as [FaultOutcome, FaultOutcome, FaultOutcome];
         out(
           `Drained first, the host got no new request, and stopping it cost ${formatNumber(drain.failed)} failed request(s). ` +
+            `SIGTERM: the fleet starts every host with --shutdown-delay-ms ${HOST_SHUTDOWN_DELAY_MS}, so host-2 first answered /healthz 503 "draining" for ${seconds(HOST_SHUTDOWN_DELAY_MS)} while it served everything else; HAProxy marked it DOWN after ${seconds(sigterm.markedDownMs)}` +
             (sigterm.failed === 0
-              ? `A plain SIGTERM cost none this time: every connection it refused was retried on the other host, and HAProxy marked it DOWN after ${seconds(sigterm.markedDownMs)}.`
-              : `A plain SIGTERM cost ${formatNumber(sigterm.failed)}: HAProxy kept sending requests until it marked the host DOWN (${seconds(sigterm.markedDownMs)}); a connection the host refused was retried on the other host, but one it had accepted as it closed its socket was reset after the request was sent, and HAProxy does not resend a request a host may have acted on. Drain first, as the first row does.`),
+              ? `, before host-2 stopped accepting, and the SIGTERM cost no request. Without the delay (\`npm run fleet -- -- --shutdown-delay-ms 0\`) HAProxy keeps sending requests until its checks fail, and the few the host had accepted as it closed its socket are reset: HAProxy does not resend a request a host may have acted on.`
+              : (sigterm.markedDownMs ?? 0) > HOST_SHUTDOWN_DELAY_MS
+                ? `, later than the delay, and ${formatNumber(sigterm.failed)} request(s) failed: the checks took longer than the delay on this machine; a longer --shutdown-delay-ms covers it.`
+                : `, and still ${formatNumber(sigterm.failed)} request(s) failed (see the "how" column).`),
         );
         out(
           `kill -9 of the whole host cost ${formatNumber(kill.failed)}: the requests it had in hand when it died (HAProxy does not retry a request a host may have acted on). HAProxy marked it DOWN after ${seconds(kill.markedDownMs)}, and saw it UP ${seconds(kill.backUpMs)} after it was started again.`,

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { parseChoice, parseFlags, parseIntegerValue } from '../../src/config-parsers.js';
 import { AppError, echo } from '../../src/errors.js';
+import { HOST_SHUTDOWN_DELAY_MS } from './haproxy-config.js';
 
 export const BALANCES = ['roundrobin', 'leastconn', 'source', 'sticky'] as const;
 export type Balance = (typeof BALANCES)[number];
@@ -32,6 +33,11 @@ export interface FleetOptions {
   printConfig: boolean;
   /** More lab options for every host (`-- --db-delay-ms 50`). */
   labArgs: string[];
+  /**
+   * Every host's --shutdown-delay-ms: long enough for HAProxy's checks to take a stopping host out
+   * (HOST_SHUTDOWN_DELAY_MS), unless given after `--` (`-- --shutdown-delay-ms 0`: a plain SIGTERM).
+   */
+  hostShutdownDelayMs: number;
   /** Warnings from reading the options (a secret on the command line). */
   warnings: string[];
 }
@@ -63,6 +69,18 @@ const checkLabArgs = (labArgs: readonly string[]): void => {
       throw new AppError('E_CONFIG', `\`${echo(flag)}\` after \`--\` is set by the fleet for each host: ${why}.`);
     }
   }
+};
+
+/** A --shutdown-delay-ms among the lab options (the last one, as the lab reads it), checked by the lab's own table. */
+const labShutdownDelay = (labArgs: readonly string[]): number | null => {
+  for (let index = labArgs.length - 1; index >= 0; index -= 1) {
+    const arg = labArgs[index] ?? '';
+    if (arg === '--shutdown-delay-ms' || arg.startsWith('--shutdown-delay-ms=')) {
+      const argv = arg.includes('=') ? [arg] : labArgs.slice(index, index + 2);
+      return loadConfig(argv, {}).config.shutdownDelayMs;
+    }
+  }
+  return null;
 };
 
 const parseBind = (raw: string): string => {
@@ -119,6 +137,7 @@ export const parseFleetArgs = (argv: readonly string[], env: NodeJS.ProcessEnv =
           : 'text',
       printConfig: values['print-config'] === true,
       labArgs: [...labArgs],
+      hostShutdownDelayMs: labShutdownDelay(labArgs) ?? HOST_SHUTDOWN_DELAY_MS,
       warnings,
     },
   };
@@ -157,5 +176,6 @@ export const fleetHelpText = (): string =>
     '  -h, --help               show this help',
     '',
     'After --, lab options for every host, e.g. `-- --db-delay-ms 50 --admin-token-file token`.',
+    `Hosts get --shutdown-delay-ms ${HOST_SHUTDOWN_DELAY_MS}, so HAProxy's checks take a stopping host out first; \`-- --shutdown-delay-ms 0\` for a plain SIGTERM.`,
     'GET /fleet (JSON) and /fleet/dashboard (a page) answer through the same port.',
   ].join('\n');

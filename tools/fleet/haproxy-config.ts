@@ -18,6 +18,15 @@ export const CHECK_RISE = 2;
 export const MARK_DOWN_BOUND_MS =
   CHECK_INTER_MS + (CHECK_FALL - 1) * CHECK_FASTINTER_MS + CHECK_FALL * CHECK_TIMEOUT_MS;
 
+/**
+ * The lab's --shutdown-delay-ms for every host: told to stop (SIGTERM), a host answers /healthz 503
+ * "draining" this long, serving everything else, before it stops accepting, so that these checks take
+ * it out first and no request is cut off. Derived from the checks: `fall` failed checks `inter` apart
+ * (fastinter makes it 750 ms in fact), plus one interval for the check that was already under way
+ * when the host began to fail it, and for a busy machine: 500 × 2 + 500 = 1500 ms.
+ */
+export const HOST_SHUTDOWN_DELAY_MS = CHECK_INTER_MS * CHECK_FALL + CHECK_INTER_MS;
+
 export const BACKEND = 'hosts';
 export const FLEET_BACKEND = 'fleet_view';
 export const SERVER_COOKIE = 'SERVERID';
@@ -32,6 +41,8 @@ export interface HaproxyConfigInput {
   statsSocket: string;
   /** The fleet's own server (/fleet and its page), a unix socket. */
   fleetSocket: string;
+  /** The hosts' --shutdown-delay-ms, for the comment. @default HOST_SHUTDOWN_DELAY_MS */
+  hostShutdownDelayMs?: number;
 }
 
 const ALGORITHM: Record<Balance, string> = {
@@ -53,7 +64,27 @@ const quote = (text: string): string => `"${text.replace(/["\\]/g, '\\$&')}"`;
 const bindAddress = (bind: string, port: number): string =>
   bind.includes(':') && !bind.startsWith('[') ? `[${bind}]:${port}` : `${bind}:${port}`;
 
-export const renderHaproxyConfig = ({ bind, port, balance, hosts, statsSocket, fleetSocket }: HaproxyConfigInput) => {
+/** What the configuration's reader is told about a host that is told to stop. */
+const stoppingNote = (delayMs: number): string[] =>
+  delayMs === 0
+    ? [
+        '    # A host told to stop closes its socket at once (--shutdown-delay-ms 0 given to the hosts): until',
+        '    # these checks fail, requests still reach it, and one it accepted as it closed fails (502).',
+      ]
+    : [
+        `    # A host told to stop answers it 503 for ${delayMs} ms first, still serving the rest (the lab's`,
+        '    # --shutdown-delay-ms, given to every host): these checks take it out before it stops accepting.',
+      ];
+
+export const renderHaproxyConfig = ({
+  bind,
+  port,
+  balance,
+  hosts,
+  statsSocket,
+  fleetSocket,
+  hostShutdownDelayMs = HOST_SHUTDOWN_DELAY_MS,
+}: HaproxyConfigInput) => {
   const sticky = balance === 'sticky';
   const lines = [
     '# Written by `npm run fleet` (cluster-state-lab). HAProxy runs in the foreground (-db); the fleet',
@@ -94,6 +125,7 @@ export const renderHaproxyConfig = ({ bind, port, balance, hosts, statsSocket, f
     `    # ${CHECK_FALL} failed checks in a row and UP again after ${CHECK_RISE} good ones: within`,
     `    # ${CHECK_INTER_MS + (CHECK_FALL - 1) * CHECK_FASTINTER_MS} ms of dying when its port refuses, ${MARK_DOWN_BOUND_MS} ms when it accepts but never answers.`,
     '    # Redis being down does not fail it: /healthz answers 200 and says "redis": "down".',
+    ...stoppingNote(hostShutdownDelayMs),
     '    option httpchk GET /healthz',
     '    http-check expect status 200',
     `    default-server inter ${CHECK_INTER_MS}ms fastinter ${CHECK_FASTINTER_MS}ms downinter ${CHECK_INTER_MS}ms rise ${CHECK_RISE} fall ${CHECK_FALL}`,

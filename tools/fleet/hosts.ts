@@ -12,8 +12,11 @@ import { createLineSplitter, type ReadyEvent, readyEventOf } from '../lib/ready.
 
 const LAB_CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
-/** The lab finishes in-flight requests within its --shutdown-timeout-ms (10 s); then it is killed. */
-const STOP_TIMEOUT_MS = 15_000;
+/**
+ * After its --shutdown-delay-ms the lab finishes in-flight requests within its --shutdown-timeout-ms
+ * (10 s); past this it is killed.
+ */
+const STOP_TIMEOUT_AFTER_DELAY_MS = 15_000;
 
 export type HostState = 'starting' | 'running' | 'stopping' | 'down';
 
@@ -45,8 +48,12 @@ export interface FleetHost {
   lastExit(): HostExit | null;
   /** Start it (again); resolves once every worker listens. */
   start(): Promise<void>;
-  /** SIGTERM: the lab stops accepting, finishes in-flight requests, exits. Resolves when it is gone. */
-  stop(): Promise<void>;
+  /**
+   * SIGTERM: the lab fails /healthz for its --shutdown-delay-ms (HAProxy takes it out), then stops
+   * accepting, finishes in-flight requests and exits. Resolves when it is gone. `skipDelay` when no
+   * balancer sends it requests any more (the fleet is stopping): a second SIGTERM once it waits.
+   */
+  stop(options?: { skipDelay?: boolean }): Promise<void>;
   /** SIGKILL to its whole process group (primary and workers at once). Resolves when they are gone. */
   kill(): Promise<void>;
 }
@@ -57,6 +64,8 @@ export interface HostOptions {
   port: number;
   dataDir: string;
   workers: number;
+  /** The lab's --shutdown-delay-ms (the one given after `--`, if any: those come later and win). */
+  shutdownDelayMs: number;
   labArgs: readonly string[];
   /** The lab's environment, REDIS_URL included (never argv: it may carry a password). */
   env: NodeJS.ProcessEnv;
@@ -99,6 +108,7 @@ export const createHost = ({
   port,
   dataDir,
   workers,
+  shutdownDelayMs,
   labArgs,
   env,
   onLog,
@@ -110,6 +120,8 @@ export const createHost = ({
   let lastExit: HostExit | null = null;
   let planned = false;
   let exited: Promise<void> = Promise.resolve();
+  /** Set by stop({ skipDelay }): called when the host says it waits. */
+  let skipWait: (() => void) | null = null;
 
   const args = [
     LAB_CLI,
@@ -125,6 +137,8 @@ export const createHost = ({
     name,
     '--data-dir',
     dataDir,
+    '--shutdown-delay-ms',
+    String(shutdownDelayMs),
     ...labArgs,
   ];
 
@@ -164,6 +178,11 @@ export const createHost = ({
         }
         const parsed = parseLabLine(line);
         if (parsed !== null) onLog(parsed);
+        if (parsed?.fields.event === 'shutdown-delay' && skipWait !== null) {
+          // Its first SIGTERM is handled (this is its line): a second one now is not merged with it.
+          skipWait();
+          skipWait = null;
+        }
       });
       spawned.stdout?.resume();
       spawned.stderr?.setEncoding('utf8');
@@ -201,13 +220,19 @@ export const createHost = ({
     ready: () => ready,
     lastExit: () => lastExit,
     start,
-    async stop() {
+    async stop({ skipDelay = false } = {}) {
       const running = child;
       if (running === null) return;
       planned = true;
       state = 'stopping';
-      await group.stop(running, STOP_TIMEOUT_MS);
+      skipWait = skipDelay
+        ? () => {
+            if (running.exitCode === null && running.signalCode === null) running.kill('SIGTERM');
+          }
+        : null;
+      await group.stop(running, shutdownDelayMs + STOP_TIMEOUT_AFTER_DELAY_MS);
       await exited;
+      skipWait = null;
     },
     async kill() {
       const running = child;

@@ -95,9 +95,10 @@ export const startFleet = async ({ options, log }: StartFleetOptions): Promise<F
 
   const stop = async (): Promise<void> => {
     stopping = true;
-    // The balancer first, so that no new request reaches a host that is going away.
+    // The balancer first, so that no new request reaches a host that is going away; with no balancer
+    // left, the hosts need not wait for its checks (their --shutdown-delay-ms) either.
     await haproxy?.stop();
-    await Promise.all(hosts.map((host) => host.stop()));
+    await Promise.all(hosts.map((host) => host.stop({ skipDelay: true })));
     await redis?.stop();
     await new Promise<void>((resolve) => (server === null ? resolve() : server.close(() => resolve())));
     await group.stopAll();
@@ -116,6 +117,7 @@ export const startFleet = async ({ options, log }: StartFleetOptions): Promise<F
         port,
         dataDir: join(options.dataDir, name),
         workers: options.workers,
+        shutdownDelayMs: options.hostShutdownDelayMs,
         labArgs: options.labArgs,
         env,
         onLog: ({ level, message, fields }) => log[level](`${name}: ${message}`, { ...fields, instance: name }),
@@ -144,6 +146,7 @@ export const startFleet = async ({ options, log }: StartFleetOptions): Promise<F
       hosts: hosts.map((host) => ({ name: host.name, port: host.port })),
       statsSocket,
       fleetSocket: controlSocket,
+      hostShutdownDelayMs: options.hostShutdownDelayMs,
     });
     await writeFile(configPath, config, { mode: 0o600 });
 
@@ -270,6 +273,7 @@ export const fleetConfigPreview = async (options: FleetOptions): Promise<string>
     hosts: ports.hosts.map((port, index) => ({ name: `host-${index + 1}`, port })),
     statsSocket: join(runDir, 'haproxy.sock'),
     fleetSocket: join(runDir, 'fleet.sock'),
+    hostShutdownDelayMs: options.hostShutdownDelayMs,
   });
   const notes = [
     `# The run directory (${runDir} here) is made at start, mode 0700, and removed at the end.`,

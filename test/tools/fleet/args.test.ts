@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostPorts, parseFleetArgs } from '../../../tools/fleet/args.js';
+import { HOST_SHUTDOWN_DELAY_MS } from '../../../tools/fleet/haproxy-config.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -27,6 +28,15 @@ describe('parseFleetArgs', () => {
     expect(parseFleetArgs(['--', '--db-delay-ms', '50'], {}).options.labArgs).toEqual(['--db-delay-ms', '50']);
     expect(() => parseFleetArgs(['--', '--instance=web'], {})).toThrow(/`--instance` after `--` is set by the fleet/);
     expect(() => parseFleetArgs(['--', '--redis-url', 'redis://x'], {})).toThrow(/one Redis for every host/);
+  });
+
+  it("gives every host the shutdown delay HAProxy's checks need, unless one is given after --", () => {
+    expect(parseFleetArgs([], {}).options.hostShutdownDelayMs).toBe(HOST_SHUTDOWN_DELAY_MS);
+    expect(parseFleetArgs(['--', '--shutdown-delay-ms', '0'], {}).options.hostShutdownDelayMs).toBe(0);
+    expect(parseFleetArgs(['--', '--shutdown-delay-ms=2500'], {}).options.hostShutdownDelayMs).toBe(2500);
+    expect(() => parseFleetArgs(['--', '--shutdown-delay-ms', 'soon'], {})).toThrow(
+      'Expected `--shutdown-delay-ms` to be an integer from 0 to 60000, got `soon`.',
+    );
   });
 
   it('reads the Redis URL as the lab does: a flag beats REDIS_URL, a file keeps the password out of ps', async () => {

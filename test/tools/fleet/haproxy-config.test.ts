@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { BALANCES } from '../../../tools/fleet/args.js';
-import { MARK_DOWN_BOUND_MS, renderHaproxyConfig } from '../../../tools/fleet/haproxy-config.js';
+import {
+  CHECK_FALL,
+  CHECK_FASTINTER_MS,
+  CHECK_INTER_MS,
+  HOST_SHUTDOWN_DELAY_MS,
+  MARK_DOWN_BOUND_MS,
+  renderHaproxyConfig,
+} from '../../../tools/fleet/haproxy-config.js';
 
 const render = (balance: (typeof BALANCES)[number]) =>
   renderHaproxyConfig({
@@ -19,6 +26,14 @@ describe('renderHaproxyConfig', () => {
   it('marks a dead host down within 3 s even when it accepts and never answers', () => {
     expect(MARK_DOWN_BOUND_MS).toBeLessThan(3000);
     expect(render('roundrobin')).toContain('default-server inter 500ms fastinter 250ms downinter 500ms rise 2 fall 2');
+  });
+
+  it('gives a stopping host time for the checks to take it out before it stops accepting', () => {
+    // A host answering 503 promptly is DOWN after inter + (fall - 1) × fastinter: 750 ms.
+    const downAfterMs = CHECK_INTER_MS + (CHECK_FALL - 1) * CHECK_FASTINTER_MS;
+    expect(HOST_SHUTDOWN_DELAY_MS).toBe(1500);
+    expect(HOST_SHUTDOWN_DELAY_MS).toBeGreaterThanOrEqual(downAfterMs + CHECK_INTER_MS);
+    expect(render('roundrobin')).toContain('# A host told to stop answers it 503 for 1500 ms first');
   });
 
   it.each([
