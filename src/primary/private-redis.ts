@@ -6,6 +6,7 @@
 // append-only file brings the data back); one that keeps dying is given up on, and said so. The
 // instructor may stop it on purpose (POST /admin/redis/stop) — that is no death, it stays stopped —
 // and start it again on the same port.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
@@ -131,11 +132,19 @@ const stopOrphan = async (dir: string, previous: OwnerRecord | null, log: Logger
   });
 };
 
+/**
+ * In a process group of its own: a Ctrl-C in the terminal reaches the lab's processes, not its Redis,
+ * which the primary stops itself once the workers are done (and restarts only if it dies otherwise).
+ * Should the primary be SIGKILLed, the next start finds the orphan and stops it.
+ */
+const spawnDetached: NonNullable<PrivateRedisOptions['spawnProcess']> = (command, args, options) =>
+  spawn(command, [...args], { ...options, detached: true });
+
 export const startPrivateRedis = async ({
   dataDir,
   maxMemoryMb,
   log,
-  spawnProcess,
+  spawnProcess = spawnDetached,
 }: PrivateRedisOptions): Promise<PrivateRedis> => {
   const dir = join(dataDir, 'redis');
   await ensurePrivateDir(dir);

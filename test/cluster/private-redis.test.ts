@@ -201,3 +201,18 @@ describe('a primary killed with SIGKILL', () => {
     expect(await count(first)).toBe(1);
   });
 });
+
+describe('a Ctrl-C in the terminal', () => {
+  it('reaches the lab, not its private Redis: no restart, the primary stops it last, nothing left running', async () => {
+    const cluster = await startCluster(['--workers', '2'], { autoRedis: true, detached: true });
+    const redisPid = redisPidOf(cluster);
+    expect(await count(cluster)).toBe(1);
+    // As a terminal's Ctrl-C does: SIGINT to every process of the cluster's process group.
+    process.kill(-cluster.primaryPid, 'SIGINT');
+    const result = await cluster.child;
+    expect(result.exitCode).toBe(0);
+    expect(cluster.stderr()).not.toMatch(/private redis-server restarted|was killed by SIGINT/);
+    expect(cluster.stderr()).toMatch(new RegExp(`stopped the private redis-server \\(pid ${redisPid}\\)`));
+    await waitFor(() => (isAlive(redisPid) ? undefined : true), 15_000, 'the private redis-server to exit');
+  });
+});
