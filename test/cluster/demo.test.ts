@@ -78,4 +78,13 @@ describe('npm run demo', () => {
     expect(Number(row('os')?.[1])).toBe(0);
     expect(stdout).toMatch(/os: none hung over 4 kills/);
   });
+
+  it('skips the fleet lessons on a machine without HAProxy, saying how to install it', async () => {
+    const { exitCode, stdout } = await runDemo(['--lesson', '10', '--workers', '2'], {
+      PATH: await pathWithoutRedis(),
+    });
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain('apt-get install -y haproxy');
+    expect(stdout).not.toMatch(/could not finish/);
+  });
 });

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Scope } from '../../src/counters/strategy.js';
 import { judgeCounterRun } from '../../src/verdict.js';
+import { findHaproxy } from '../fleet/haproxy.js';
 import { HOST_SHUTDOWN_DELAY_MS } from '../fleet/haproxy-config.js';
 import { type RunningFleet, readFleetView, startFleetProcess } from '../fleet/ready-event.js';
 import { fleetCounterRun, type HostSnapshot, largestOverBaseline, type SeenAnswer } from '../fleet/verdicts.js';
@@ -22,6 +23,12 @@ const LADDER_CONCURRENCY = 20;
 const CACHE_REQUESTS = 40;
 const STICKY_CLIENTS = 4;
 const STICKY_REQUESTS = 50;
+
+/** The line a fleet lesson prints instead of its measurements where HAProxy is missing; null when it is there. */
+const withoutHaproxy = async (): Promise<string | null> =>
+  (await findHaproxy()) === null
+    ? '(Skipped: this lesson puts a real HAProxy in front of its hosts, and there is none on PATH; apt-get install -y haproxy.)'
+    : null;
 
 /** A fleet of the lesson's own (its own private Redis, so lesson 15 may kill it), stopped by the stage. */
 const startLessonFleet = (stage: Stage, lesson: number, args: readonly string[]): Promise<RunningFleet> => {
@@ -190,6 +197,8 @@ export const fleetLessons: Lesson[] = [
     number: 10,
     title: 'The scope ladder through a real load balancer (and sticky sessions)',
     async run(stage, out) {
+      const missing = await withoutHaproxy();
+      if (missing !== null) return out(missing);
       const fleet = await startLessonFleet(stage, 10, ['--balance', 'sticky', '--', '--db-delay-ms', '50']);
       try {
         out(
@@ -272,6 +281,8 @@ export const fleetLessons: Lesson[] = [
     number: 15,
     title: 'Hosts failing behind the balancer: drain, SIGTERM, kill -9, and Redis killed',
     async run(stage, out) {
+      const missing = await withoutHaproxy();
+      if (missing !== null) return out(missing);
       const fleet = await startLessonFleet(stage, 15, []);
       try {
         const withRedis = fleet.ready.redis.origin !== 'none';

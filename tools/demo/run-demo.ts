@@ -13,6 +13,7 @@ import { sharingLessons } from './lessons-sharing.js';
 import { stampedeLessons } from './lessons-stampede.js';
 import { openStage } from './stage.js';
 
+/** Every lesson, in the order of its number (a file may hold lessons that are not neighbours). */
 export const LESSONS: readonly Lesson[] = [
   ...isolationLessons,
   ...sharingLessons,
@@ -23,7 +24,7 @@ export const LESSONS: readonly Lesson[] = [
   ...atomicLessons,
   ...eventLoopLessons,
   ...recyclingLessons,
-];
+].sort((a, b) => a.number - b.number);
 /** The highest lesson number (lessons are numbered, not counted: numbers are what teachers say). */
 const LAST_LESSON = Math.max(...LESSONS.map((lesson) => lesson.number));
 
