@@ -76,9 +76,10 @@ export const createFileCounter = ({ store, report = () => {} }: FileCounterOptio
   const conditions = createConditionReporter(report);
   return {
     name: 'file',
-    increment: batchIncrements(async (by) => {
+    // The batch is taken inside the lock: what arrived while this worker waited for it goes in too.
+    increment: batchIncrements(async (take) => {
       try {
-        const { value } = await updateFileCounter(store, cursor, (current) => addWithinSafeRange(current, by));
+        const { value } = await updateFileCounter(store, cursor, (current) => addWithinSafeRange(current, take()));
         conditions.succeeded();
         return seen.record(value);
       } catch (error) {
