@@ -10,6 +10,7 @@ import { AppError, type ErrorCode, echo, isAppError } from './errors.js';
 import type { CounterTally, Lab } from './lab.js';
 import { checkRedis } from './redis/client.js';
 import { routeRegex } from './route-pattern.js';
+import { StaticFirstRouter } from './static-first-router.js';
 import type { ClusterStats } from './stats.js';
 
 export interface AppOptions {
@@ -91,7 +92,7 @@ const headAnswer = (c: Context, status: 200 | 503 = 200): Response =>
 
 /** The Hono routes of one worker. No listen() and no process globals: what it needs comes in `options`. */
 export const createApp = ({ lab, clusterStats, metrics, admin = null, health = () => 'ok' }: AppOptions): Hono => {
-  const app = new Hono();
+  const app = new Hono({ router: new StaticFirstRouter() });
   const worker = lab.identity;
   const { tallies } = lab;
   const needsRedis = new Set(lab.strategies.filter(({ scope }) => scope === 'fleet').map(({ name }) => name));
@@ -105,7 +106,12 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null, health = (
       // Since the reset: the answers and the largest of them (what a client would believe).
       tally.increments += 1;
       if (current_count > tally.maxAnswer) tally.maxAnswer = current_count;
-      return c.json({ current_count, strategy: counter.name, worker, ...extra });
+      // The common answer is built without a spread: an object literal of known shape.
+      return c.json(
+        extra === undefined
+          ? { current_count, strategy: counter.name, worker }
+          : { current_count, strategy: counter.name, worker, ...extra },
+      );
     };
     if (counter.incrementWithDetails !== undefined) {
       return counter.incrementWithDetails().then(({ value, extra }) => respond(value, extra));
