@@ -115,6 +115,10 @@ export const prepareResources = async (config: Config, log: Logger): Promise<Pri
       }
       if (action === 'stop') {
         await privateRedis.pause();
+        // The server has exited; answer once the primary's connection has seen it close too (on a
+        // busy machine that event comes a little later), so the answer and the next /cluster say down.
+        const deadline = performance.now() + RECONNECT_WAIT_MS;
+        while (isRedisUp(redis) && performance.now() < deadline) await sleep(25);
       } else {
         await privateRedis.resume();
         // Answer once the primary's own connection is back (it retries every 500 ms at most), so
