@@ -41,6 +41,36 @@ describe('startIdleShrink', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('tries again while V8 keeps the young generation large, a few times, then leaves it', () => {
+    vi.useFakeTimers();
+    let served = 0;
+    let young = 1;
+    let collections = 0;
+    const gc = (() => {
+      collections += 1;
+      // The third collection finds the rate low and shrinks.
+      if (collections === 3) young = 1;
+    }) as NodeJS.GCFunction;
+    const stop = startIdleShrink({ served: () => served, gc, youngBytes: () => young, afterMs: 3000 });
+    served = 100;
+    young = 32;
+    vi.advanceTimersByTime(1000);
+    vi.advanceTimersByTime(3000);
+    expect(collections).toBe(1);
+    vi.advanceTimersByTime(2000);
+    expect(collections).toBe(2);
+    vi.advanceTimersByTime(2000);
+    expect(collections).toBe(3);
+    vi.advanceTimersByTime(30_000);
+    expect(collections).toBe(3);
+    // A young generation that will not shrink: four tries, then quiet until the next load.
+    served = 200;
+    young = 32;
+    vi.advanceTimersByTime(60_000);
+    expect(collections).toBe(7);
+    stop();
+  });
+
   it('does nothing without a collector (a worker started without --expose-gc)', () => {
     expect(() => startIdleShrink({ served: () => 1, gc: undefined })()).not.toThrow();
   });
