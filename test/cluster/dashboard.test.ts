@@ -226,10 +226,19 @@ describe('the dashboard tells right from wrong', () => {
     // The sum bar is drawn on the scale of the answers: the loss is empty space of its size.
     const gap = page.locator('[data-gap="local"]');
     expect(await gap.getAttribute('data-value')).toBe(String(held));
-    const [gapBox, trackBox] = await Promise.all([
-      gap.boundingBox(),
-      page.locator('[data-strategy-total="local"] .track').boundingBox(),
-    ]);
+    // The bars ease to their new widths: read the boxes once the gap has grown to its size (on a
+    // busy machine the first frame after the update can still show it at 0).
+    const boxes = async () =>
+      Promise.all([gap.boundingBox(), page.locator('[data-strategy-total="local"] .track').boundingBox()]);
+    const [gapBox, trackBox] = await waitFor(
+      async () => {
+        const [gapNow, trackNow] = await boxes();
+        const share = (gapNow?.width ?? 0) / (trackNow?.width ?? 1);
+        return Math.abs(share - held / 400) < 0.005 ? [gapNow, trackNow] : undefined;
+      },
+      PAGE_UPDATE_TIMEOUT_MS,
+      `the gap to be drawn at ${held} of 400`,
+    );
     expect((gapBox?.width ?? 0) / (trackBox?.width ?? 1)).toBeCloseTo(held / 400, 2);
     expect((gapBox?.x ?? 0) + (gapBox?.width ?? 0)).toBeCloseTo((trackBox?.x ?? 0) + (trackBox?.width ?? 0), 0);
   });
