@@ -99,25 +99,34 @@ export const createApp = ({ lab, clusterStats, metrics, admin = null, health = (
 
   // The counter routes are the ones the benchmark holds to its floor: a strategy that can answer at
   // once (incrementNow) is answered without any promise, which lets the node adapter take its fast path.
+  const answer = (
+    c: Context,
+    counter: Counter,
+    tally: CounterTally,
+    current_count: number,
+    extra?: CounterAnswer['extra'],
+  ): Response => {
+    // Since the reset: the answers and the largest of them (what a client would believe).
+    tally.increments += 1;
+    if (current_count > tally.maxAnswer) tally.maxAnswer = current_count;
+    // The common answer is built without a spread: an object literal of known shape.
+    return c.json(
+      extra === undefined
+        ? { current_count, strategy: counter.name, worker }
+        : { current_count, strategy: counter.name, worker, ...extra },
+    );
+  };
   const count = (c: Context, counter: Counter, tally: CounterTally): Response | Promise<Response> => {
     // GET answers 503 at once when a Redis strategy has no Redis; anything else it would answer 200.
     if (isHead(c)) return headAnswer(c, needsRedis.has(counter.name) && lab.redisStatus() !== 'up' ? 503 : 200);
-    const respond = (current_count: number, extra?: CounterAnswer['extra']): Response => {
-      // Since the reset: the answers and the largest of them (what a client would believe).
-      tally.increments += 1;
-      if (current_count > tally.maxAnswer) tally.maxAnswer = current_count;
-      // The common answer is built without a spread: an object literal of known shape.
-      return c.json(
-        extra === undefined
-          ? { current_count, strategy: counter.name, worker }
-          : { current_count, strategy: counter.name, worker, ...extra },
-      );
-    };
     if (counter.incrementWithDetails !== undefined) {
-      return counter.incrementWithDetails().then(({ value, extra }) => respond(value, extra));
+      return counter.incrementWithDetails().then(({ value, extra }) => answer(c, counter, tally, value, extra));
     }
+    // The answer-at-once path allocates no closure.
     const now = counter.incrementNow?.();
-    return now === undefined ? counter.increment().then(respond) : respond(now);
+    return now === undefined
+      ? counter.increment().then((value) => answer(c, counter, tally, value))
+      : answer(c, counter, tally, now);
   };
   const tallyOf = (counter: Counter): CounterTally => {
     const tally = tallies.get(counter.name);

@@ -1,7 +1,8 @@
 // The primary half of the bench's two floors (baseline-server.ts: bare node:http; hono-floor.ts: a
 // minimal Hono app): fork N workers, log a ready event like the lab's, stop them on SIGINT/SIGTERM.
-// Each floor's worker answers GET /counter with what the lab's /counter/local answers: the same body
-// and the same headers, so that the only difference left is the code in between.
+// Each floor's worker answers GET /counter with what the lab's /counter/local answers, and GET
+// /user/lru/:id with what its warm /user/lru/:id answers: the same bodies and the same headers, so
+// that the only difference left is the code in between.
 import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -24,6 +25,12 @@ export const floorIdentity = () => {
   };
   return { worker, headers };
 };
+
+/** The lab's simulated user, as its database returns it (src/caches/database.ts). */
+export const floorUser = (id: number) => ({ user_id: id, name: `User_${id}` });
+
+/** The floors' user route: the lab's warm `/user/lru/:id` answer, `source: "lru_cache"`. */
+export const FLOOR_USER_PREFIX = '/user/lru/';
 
 /** The port the primary asked for, as each worker finds it. */
 export const floorPort = (): number => Number(process.env.FLOOR_PORT ?? '0');

@@ -2,7 +2,7 @@
 import { type JsonAnswer, requestJson } from '../lib/http-json.js';
 import type { LoadOptions, LoadSummary, RunLoad } from './load.js';
 import type { ExactCheck, RouteResult } from './result.js';
-import { type BenchRoute, readCount } from './routes.js';
+import { type BenchRoute, floorUserPaths, readCount } from './routes.js';
 import { readCpuMs } from './system.js';
 
 /** A server the bench loads: its URL and every process that serves it (for CPU per request). */
@@ -144,10 +144,13 @@ export const measureRoute = async (context: MeasureContext, route: BenchRoute): 
   if (route.kind === 'user') await warmEveryWorker(context, route.requestPaths);
 
   const common = { connections: context.connections, durationS: context.durationS };
+  // The floors answer a counter route as /counter/local and a user route as a warm /user/lru/:id,
+  // over the same ids: the same bodies, and the same pattern of requests on each connection.
+  const floorPaths = route.kind === 'counter' ? ['/counter'] : floorUserPaths();
   const runs = { baseline: [] as LoadSummary[], hono: [] as LoadSummary[], lab: [] as LoadSummary[] };
   const sides = {
-    baseline: { pids: context.bare.pids, options: { ...common, baseUrl: context.bare.url, paths: ['/counter'] } },
-    hono: { pids: context.hono.pids, options: { ...common, baseUrl: context.hono.url, paths: ['/counter'] } },
+    baseline: { pids: context.bare.pids, options: { ...common, baseUrl: context.bare.url, paths: floorPaths } },
+    hono: { pids: context.hono.pids, options: { ...common, baseUrl: context.hono.url, paths: floorPaths } },
     lab: { pids: context.labPids, options: { ...common, baseUrl: context.labUrl, paths: route.requestPaths } },
   };
   // A B C C B A: a slow patch of the shared machine, or a drift over the route's runs, weighs on

@@ -17,6 +17,9 @@ export type RoutePath = string;
 /** Warm user routes cycle over these ids, each cached in every worker before the measurement. */
 export const WARM_USER_IDS = [1, 2, 3, 4, 5] as const;
 
+/** What the floors are loaded with beside a user route: their /user/lru/:id, over the same ids. */
+export const floorUserPaths = (): string[] => WARM_USER_IDS.map((id) => `/user/lru/${id}`);
+
 export interface BenchRoute {
   path: RoutePath;
   kind: 'counter' | 'user';
