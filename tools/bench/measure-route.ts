@@ -2,7 +2,7 @@
 import { type JsonAnswer, requestJson } from '../lib/http-json.js';
 import type { LoadOptions, LoadSummary, RunLoad } from './load.js';
 import type { ExactCheck, RouteResult } from './result.js';
-import { type BenchRoute, floorUserPaths, readCount } from './routes.js';
+import { type BenchRoute, floorUserPaths, peekStrategyStats, readCount } from './routes.js';
 import { readCpuMs } from './system.js';
 
 /** A server the bench loads: its URL and every process that serves it (for CPU per request). */
@@ -132,6 +132,7 @@ export const unavailable = (route: BenchRoute, reason: string): RouteResult => (
   non_2xx: 0,
   errors: 0,
   exact: null,
+  strategy_stats: null,
   runs: { baseline: [], hono: [], lab: [] },
 });
 
@@ -155,10 +156,19 @@ export const measureRoute = async (context: MeasureContext, route: BenchRoute): 
   };
   // A B C C B A: a slow patch of the shared machine, or a drift over the route's runs, weighs on
   // every side alike instead of on whichever came last.
-  for (const side of ['baseline', 'hono', 'lab', 'lab', 'hono', 'baseline'] as const) {
+  let statsBefore: Record<string, number> = {};
+  let statsAfter: Record<string, number> = {};
+  for (const [index, side] of (['baseline', 'hono', 'lab', 'lab', 'hono', 'baseline'] as const).entries()) {
     context.signal.throwIfAborted();
+    // A strategy's own figures over the lab's two timed runs (the file counter's commits and batches).
+    if (index === 2 && route.counter !== undefined)
+      statsBefore = await peekStrategyStats(context.labUrl, route.counter);
     runs[side].push(await measureWithCpu(context.load, sides[side].pids, sides[side].options));
+    if (index === 3 && route.counter !== undefined) statsAfter = await peekStrategyStats(context.labUrl, route.counter);
   }
+  const strategyStats = Object.fromEntries(
+    Object.entries(statsAfter).map(([name, value]) => [name, value - (statsBefore[name] ?? 0)]),
+  );
   context.signal.throwIfAborted();
   const exact = route.kind === 'counter' ? await checkExact(context, route) : null;
 
@@ -184,6 +194,7 @@ export const measureRoute = async (context: MeasureContext, route: BenchRoute): 
     non_2xx: runs.lab.reduce((sum, run) => sum + run.non_2xx, 0),
     errors: runs.lab.reduce((sum, run) => sum + run.errors, 0),
     exact,
+    strategy_stats: Object.keys(strategyStats).length > 0 ? strategyStats : null,
     runs,
   };
 };

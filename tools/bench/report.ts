@@ -44,6 +44,31 @@ const scalingCell = (route: RouteResult | undefined): string => {
   return `${integer(route.requests_per_s ?? 0)} · ${ms(route.latency_p99_ms)} · ${ratioText(route.ratio)} / ${ratioText(route.hono_ratio)} · ${ratioText(cpuRatio(route))}`;
 };
 
+/** The file counter's group commits at each worker count: where its time goes as workers are added. */
+const fileCommits = (steps: BenchResult['scaling']): string[] => {
+  const rows = steps.flatMap((step) => {
+    const file = step.routes.find((route) => route.route === '/counter/file' && route.available);
+    const stats = file?.strategy_stats;
+    if (file === undefined || !stats?.commits) return [];
+    const commits = stats.commits;
+    const perSecond = commits / (file.runs.lab.reduce((sum, run) => sum + run.duration_s, 0) || 1);
+    return [
+      `| ${step.workers} | ${integer(file.requests_per_s ?? 0)} | ${integer(perSecond)} | ${((stats.batched ?? 0) / commits).toFixed(1)} | ${((stats.lock_wait_ms ?? 0) / commits).toFixed(2)} ms |`,
+    ];
+  });
+  if (rows.length === 0) return [];
+  return [
+    "### The file counter's commits",
+    '',
+    "| workers | requests/s | commits/s (all workers) | increments per commit | from a commit's start to its batch taken in the lock |",
+    '| ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    "One lock file, one commit at a time on the whole machine: requests/s = commits/s × increments per commit. From the lab's `/cluster` (`strategy_stats.file`) over its two timed runs.",
+    '',
+  ];
+};
+
 const scalingSection = (result: BenchResult): string[] => {
   const steps = result.scaling;
   if (steps.length === 0) return [];
@@ -77,6 +102,7 @@ const scalingSection = (result: BenchResult): string[] => {
       .filter((path) => SCALING_REASONS[path] !== undefined)
       .map((path) => `- \`${path}\`: ${SCALING_REASONS[path]}`),
     '',
+    ...fileCommits(steps),
     '### Memory',
     '',
     '| workers | RSS after start | one second after the load | idle again | after |',

@@ -53,6 +53,11 @@ export interface RouteResult {
   errors: number;
   /** Counter routes only; null for user routes and unavailable routes. */
   exact: ExactCheck | null;
+  /**
+   * The strategy's own figures over the lab's two timed runs, all workers together (the file
+   * counter: commits, batched, lock_wait_ms); null when it keeps none.
+   */
+  strategy_stats: Record<string, number> | null;
   runs: { baseline: LoadSummary[]; hono: LoadSummary[]; lab: LoadSummary[] };
 }
 

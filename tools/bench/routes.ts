@@ -40,7 +40,17 @@ export const describeRoute = (path: RoutePath): BenchRoute => {
 /** What /cluster says about counters; every field may be missing in an older or newer lab. */
 interface ClusterCounters {
   strategies?: Record<string, { value?: unknown } | undefined>;
+  totals?: { strategy_stats?: Record<string, Record<string, unknown> | undefined> };
 }
+
+/** A strategy's own figures (the file counter's commits, WATCH aborts), all workers added up; {} when none. */
+export const peekStrategyStats = async (baseUrl: string, counter: string): Promise<Record<string, number>> => {
+  const cluster = await requestJson<ClusterCounters>(`${baseUrl}/cluster`).catch(() => undefined);
+  const stats = cluster?.status === 200 ? cluster.body.totals?.strategy_stats?.[counter] : undefined;
+  return Object.fromEntries(
+    Object.entries(stats ?? {}).filter((entry): entry is [string, number] => typeof entry[1] === 'number'),
+  );
+};
 
 /**
  * The count a counter route has reached, all workers together, as /cluster reports it without
