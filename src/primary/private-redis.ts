@@ -249,12 +249,7 @@ const supervise = ({
           await next.stop();
           return;
         }
-        current = next;
-        lastPid = next.pid;
-        diedAt = null;
-        watch(next);
-        // For the next start, should this primary be SIGKILLed: which redis-server is its orphan.
-        await writeFile(pidFile, `${next.pid}\n`, { mode: 0o600 }).catch(() => {});
+        await adopt(next);
         log.info(
           `private redis-server restarted (pid ${next.pid}) on port ${port} in ${Math.round(performance.now() - startedAt)} ms; its append-only file brought the data back`,
           { event: 'redis-restarted', redis_pid: next.pid },
@@ -264,6 +259,16 @@ const supervise = ({
         log.warn(`could not restart the private redis-server on port ${port}: ${(error as Error).message}`);
       }
     }
+  };
+
+  /** A freshly started server becomes the one watched, restarted and stopped. */
+  const adopt = async (next: RedisServer): Promise<void> => {
+    current = next;
+    lastPid = next.pid;
+    diedAt = null;
+    watch(next);
+    // For the next start, should this primary be SIGKILLed: which redis-server is its orphan.
+    await writeFile(pidFile, `${next.pid}\n`, { mode: 0o600 }).catch(() => {});
   };
 
   const pause = async (): Promise<void> => {
@@ -283,7 +288,7 @@ const supervise = ({
   const resume = async (): Promise<void> => {
     if (stopping || !paused) return;
     const startedAt = performance.now();
-    const next = await startRedisServer({ dir, password, maxMemoryMb, port }).catch((error: unknown) => {
+    const next = await startRedisServer({ dir, password, maxMemoryMb, port, spawnProcess }).catch((error: unknown) => {
       throw new AppError(
         'E_REDIS_DOWN',
         `Could not start the private redis-server again on port ${port}: ${error instanceof Error ? error.message : String(error)}`,
@@ -291,11 +296,7 @@ const supervise = ({
       );
     });
     paused = false;
-    current = next;
-    lastPid = next.pid;
-    diedAt = null;
-    watch(next);
-    await writeFile(pidFile, `${next.pid}\n`, { mode: 0o600 }).catch(() => {});
+    await adopt(next);
     log.info(
       `started the private redis-server again (pid ${next.pid}) on port ${port} in ${Math.round(performance.now() - startedAt)} ms (POST /admin/redis/start)`,
       { event: 'redis-resumed', redis_pid: next.pid },

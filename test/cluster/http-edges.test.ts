@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DRAIN_MS } from '../../src/worker/http-server.js';
 import { getJson, runCli, startCluster, stopAllClusters } from '../helpers/cluster.js';
 
 afterEach(stopAllClusters);
@@ -78,6 +79,18 @@ describe('slow clients', () => {
     const silent = await rawExchange(cluster.port, { first: '' });
     expect(silent.status).toBe(408);
     expect(silent.ms).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('get their 413 once a too-large body stops coming for a while: it is not waited for longer', async () => {
+    const cluster = await startCluster(['--workers', '1']);
+    // 64 KiB announced (over the 16 KiB limit, under what is read before answering), 1 KiB sent.
+    const stalled = await rawExchange(cluster.port, {
+      first: `POST /counter HTTP/1.1\r\nHost: x\r\nContent-Length: ${64 * 1024}\r\n\r\n${'a'.repeat(1024)}`,
+    });
+    expect(stalled.status).toBe(413);
+    expect(JSON.parse(stalled.body)).toMatchObject({ error: 'E_BODY_TOO_LARGE' });
+    expect(stalled.headers.connection).toBe('close');
+    expect(stalled.ms).toBeGreaterThanOrEqual(DRAIN_MS - 50);
   });
 
   it('refuses a headers timeout longer than the request timeout, naming both options', async () => {
