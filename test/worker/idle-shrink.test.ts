@@ -6,7 +6,7 @@ afterEach(() => {
 });
 
 describe('startIdleShrink', () => {
-  it('runs one minor collection once a worker that served requests has been idle long enough', () => {
+  it('runs one minor and then one full collection once a worker that served requests has been idle long enough', () => {
     vi.useFakeTimers();
     let served = 0;
     const calls: unknown[] = [];
@@ -28,46 +28,49 @@ describe('startIdleShrink', () => {
     vi.advanceTimersByTime(2000);
     expect(calls).toEqual([]);
     vi.advanceTimersByTime(2000);
-    expect(calls).toEqual([{ type: 'minor' }]);
+    // A minor one for the young generation, then a full one (no options) for what the load promoted.
+    expect(calls).toEqual([{ type: 'minor' }, undefined]);
     vi.advanceTimersByTime(20_000);
-    expect(calls).toHaveLength(1);
-    // The next load earns the next one.
+    expect(calls).toHaveLength(2);
+    // The next load earns the next pair.
     served = 900;
     vi.advanceTimersByTime(6000);
-    expect(calls).toHaveLength(2);
+    expect(calls).toHaveLength(4);
     stop();
     served = 1000;
     vi.advanceTimersByTime(20_000);
-    expect(calls).toHaveLength(2);
+    expect(calls).toHaveLength(4);
   });
 
   it('tries again while V8 keeps the young generation large, a few times, then leaves it', () => {
     vi.useFakeTimers();
     let served = 0;
     let young = 1;
-    let collections = 0;
-    const gc = (() => {
-      collections += 1;
-      // The third collection finds the rate low and shrinks.
-      if (collections === 3) young = 1;
+    const kinds: string[] = [];
+    const gc = ((options?: { type?: string }) => {
+      kinds.push(options?.type ?? 'full');
+      // The third minor collection finds the rate low and shrinks.
+      if (kinds.filter((kind) => kind === 'minor').length === 3) young = 1;
     }) as NodeJS.GCFunction;
     const stop = startIdleShrink({ served: () => served, gc, youngBytes: () => young, afterMs: 3000 });
     served = 100;
     young = 32;
     vi.advanceTimersByTime(1000);
     vi.advanceTimersByTime(3000);
-    expect(collections).toBe(1);
+    expect(kinds).toEqual(['minor']);
     vi.advanceTimersByTime(2000);
-    expect(collections).toBe(2);
+    expect(kinds).toEqual(['minor', 'minor']);
     vi.advanceTimersByTime(2000);
-    expect(collections).toBe(3);
+    // Shrunk at the third: the full collection follows at once, and nothing after it.
+    expect(kinds).toEqual(['minor', 'minor', 'minor', 'full']);
     vi.advanceTimersByTime(30_000);
-    expect(collections).toBe(3);
-    // A young generation that will not shrink: four tries, then quiet until the next load.
+    expect(kinds).toHaveLength(4);
+    // A young generation that will not shrink: four tries, the full collection, then quiet until
+    // the next load.
     served = 200;
     young = 32;
     vi.advanceTimersByTime(60_000);
-    expect(collections).toBe(7);
+    expect(kinds.slice(4)).toEqual(['minor', 'minor', 'minor', 'minor', 'full']);
     stop();
   });
 
