@@ -1,14 +1,7 @@
 // The node:http server around the Hono app. What every request needs (the worker headers, the body
 // limit, the metrics) is done here, on the raw request and response, rather than in Hono middleware:
 // a middleware would make every route asynchronous and push it off the node adapter's fast path.
-import {
-  createServer,
-  type IncomingMessage,
-  type OutgoingHttpHeader,
-  type OutgoingHttpHeaders,
-  type Server,
-  ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WorkerIdentity } from '../stats.js';
 
@@ -166,37 +159,6 @@ const acceptBody = (request: IncomingMessage, response: ServerResponse): boolean
   return true;
 };
 
-/**
- * A response that carries this worker's headers. They go in with the status line the app writes, in
- * one object: set one by one with setHeader() before the app answers, they made Node merge every
- * header of the answer through setHeader() again (writeHead's slow path), on every request.
- * Responses written without writeHead() get them too: Node writes their head through writeHead().
- */
-const responseWith = (workerHeaders: Readonly<Record<string, string>>) =>
-  class WorkerResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
-    // One signature for both of Node's forms: (status, message, headers) and (status, headers).
-    override writeHead(
-      statusCode: number,
-      messageOrHeaders?: string | OutgoingHttpHeaders | OutgoingHttpHeader[],
-      headers?: OutgoingHttpHeaders | OutgoingHttpHeader[],
-    ): this {
-      if (typeof messageOrHeaders === 'string') {
-        return super.writeHead(statusCode, messageOrHeaders, this.#withWorker(headers));
-      }
-      return super.writeHead(statusCode, this.#withWorker(messageOrHeaders));
-    }
-
-    #withWorker(
-      headers: OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined,
-    ): OutgoingHttpHeaders | OutgoingHttpHeader[] {
-      if (headers === undefined) return { ...workerHeaders };
-      if (!Array.isArray(headers)) return { ...headers, ...workerHeaders };
-      // A raw list (no route writes one): the headers the slow way, beside it.
-      for (const [name, value] of Object.entries(workerHeaders)) this.setHeader(name, value);
-      return headers;
-    }
-  };
-
 export const createHttpServer = ({
   identity,
   keepAlive,
@@ -207,13 +169,9 @@ export const createHttpServer = ({
   served,
   routeOf,
 }: HttpServerOptions): Server => {
+  const workerId = String(identity.id);
+  const workerPid = String(identity.pid);
   const options = {
-    ServerResponse: responseWith({
-      'x-worker-instance': identity.instance,
-      'x-worker-id': String(identity.id),
-      'x-worker-pid': String(identity.pid),
-      'x-content-type-options': NOSNIFF,
-    }),
     // Explicit bounds for slow clients (slowloris, silent connections), answered with a 408; Node
     // checks them every `connectionsCheckingInterval`, 30 s by default, so a 10 s bound would
     // really be up to 40 s.
@@ -227,6 +185,11 @@ export const createHttpServer = ({
   };
   const server = createServer(options, (request, response) => {
     const started = performance.now();
+    // writeHead() merges these with the app's own headers.
+    response.setHeader('x-worker-instance', identity.instance);
+    response.setHeader('x-worker-id', workerId);
+    response.setHeader('x-worker-pid', workerPid);
+    response.setHeader('x-content-type-options', NOSNIFF);
     // Node ends the connection after this response: the next request is a new connection, which
     // the primary may hand to another worker.
     if (!keepAlive()) response.setHeader('connection', 'close');
