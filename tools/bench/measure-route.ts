@@ -26,6 +26,14 @@ export interface MeasureContext {
   signal: AbortSignal;
 }
 
+/**
+ * Requests each side answers, unmeasured, before a route's timed runs. A fresh process runs its
+ * code unoptimised at first, and the lab has more code to warm than the floors: without this, the
+ * first timed run measured V8's tiering as much as the code (the lab's /counter/local at 1 worker
+ * cost 43.4 µs per request in its first run and 38.6 in its second).
+ */
+export const WARM_UP_REQUESTS = 5000;
+
 /** Requests in an exactness check: enough for every connection to send several. */
 export const exactRequests = (connections: number): number => Math.max(20 * connections, 500);
 
@@ -154,6 +162,11 @@ export const measureRoute = async (context: MeasureContext, route: BenchRoute): 
     hono: { pids: context.hono.pids, options: { ...common, baseUrl: context.hono.url, paths: floorPaths } },
     lab: { pids: context.labPids, options: { ...common, baseUrl: context.labUrl, paths: route.requestPaths } },
   };
+  for (const side of ['baseline', 'hono', 'lab'] as const) {
+    context.signal.throwIfAborted();
+    const { baseUrl, paths } = sides[side].options;
+    await context.load({ baseUrl, paths, connections: context.connections, amount: WARM_UP_REQUESTS });
+  }
   // A B C C B A: a slow patch of the shared machine, or a drift over the route's runs, weighs on
   // every side alike instead of on whichever came last.
   let statsBefore: Record<string, number> = {};

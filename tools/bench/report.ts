@@ -1,5 +1,6 @@
 // BENCHMARKS.md from one BenchResult: the machine, the command, one row per route, the targets.
 import { SCALING_REASONS } from './explain.js';
+import { WARM_UP_REQUESTS } from './measure-route.js';
 import type { BenchResult, ExactCheck, FleetComparison, RouteResult, TargetResult } from './result.js';
 
 const integer = (value: number): string => Math.round(value).toLocaleString('en-US');
@@ -168,7 +169,7 @@ export const formatReport = (result: BenchResult): string => {
     "- p50 / p99: autocannon's latency percentiles in whole milliseconds, from the lab's better run.",
     "- CPU µs/req: CPU time (user + system, from /proc/<pid>/stat) the server's processes spent per answered request, mean of a side's two runs — the lab's primary, workers and the bench's redis-server; each floor's primary and workers. Other load on the machine moves it less than requests/s, so the targets on the lab's own overhead are judged on it.",
     `- exact: after the timed runs, autocannon sends exactly ${result.routes.find((route) => route.exact !== null)?.exact?.requests ?? 'N'} requests (amount mode: every request gets its answer, no socket is cut at a deadline) and the counter must move by the number of 2xx answers. Per-worker counters are summed from \`/cluster\`.`,
-    `- user routes are warm: ids 1–5 are cached in every worker first, and autocannon cycles over them.`,
+    `- warm: before a route's timed runs, each side answers ${WARM_UP_REQUESTS.toLocaleString('en-US')} requests that are not measured, so that V8 has optimised what the route runs; user routes are warm too: ids 1–5 are cached in every worker first, and autocannon cycles over them.`,
     '',
     `## Results at ${result.lab.workers} workers`,
     '',
