@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startIdleShrink } from '../../src/worker/idle-shrink.js';
 
+const MB = 1024 * 1024;
+const LAST_RESORT = { type: 'major', execution: 'sync', flavor: 'last-resort' };
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -17,6 +20,8 @@ describe('startIdleShrink', () => {
     const stop = startIdleShrink({
       served: () => served,
       gc: record,
+      // Shrunk by the first scavenge.
+      youngBytes: () => 2 * MB,
       afterMs: 3000,
     });
     // Idle from the start, nothing served: nothing to give back.
@@ -28,8 +33,8 @@ describe('startIdleShrink', () => {
     vi.advanceTimersByTime(2000);
     expect(calls).toEqual([]);
     vi.advanceTimersByTime(2000);
-    // A minor one for the young generation, then a full one (no options) for what the load promoted.
-    expect(calls).toEqual([{ type: 'minor' }, undefined]);
+    // A minor one for the young generation, then a full one that compacts, for what the load promoted.
+    expect(calls).toEqual([{ type: 'minor' }, LAST_RESORT]);
     vi.advanceTimersByTime(20_000);
     expect(calls).toHaveLength(2);
     // The next load earns the next pair.
@@ -45,16 +50,16 @@ describe('startIdleShrink', () => {
   it('tries again while V8 keeps the young generation large, a few times, then leaves it', () => {
     vi.useFakeTimers();
     let served = 0;
-    let young = 1;
+    let young = 1 * MB;
     const kinds: string[] = [];
     const gc = ((options?: { type?: string }) => {
-      kinds.push(options?.type ?? 'full');
+      kinds.push(options?.type === 'major' ? 'full' : (options?.type ?? 'default'));
       // The third minor collection finds the rate low and shrinks.
-      if (kinds.filter((kind) => kind === 'minor').length === 3) young = 1;
+      if (kinds.filter((kind) => kind === 'minor').length === 3) young = 1 * MB;
     }) as NodeJS.GCFunction;
     const stop = startIdleShrink({ served: () => served, gc, youngBytes: () => young, afterMs: 3000 });
     served = 100;
-    young = 32;
+    young = 32 * MB;
     vi.advanceTimersByTime(1000);
     vi.advanceTimersByTime(3000);
     expect(kinds).toEqual(['minor']);
@@ -68,9 +73,23 @@ describe('startIdleShrink', () => {
     // A young generation that will not shrink: four tries, the full collection, then quiet until
     // the next load.
     served = 200;
-    young = 32;
+    young = 32 * MB;
     vi.advanceTimersByTime(60_000);
     expect(kinds.slice(4)).toEqual(['minor', 'minor', 'minor', 'minor', 'full']);
+    stop();
+  });
+
+  it('counts a young generation of 16 MB (what V8 commits at start) as not shrunk', () => {
+    vi.useFakeTimers();
+    let served = 0;
+    const kinds: string[] = [];
+    const gc = ((options?: { type?: string }) => {
+      kinds.push(options?.type ?? 'default');
+    }) as NodeJS.GCFunction;
+    const stop = startIdleShrink({ served: () => served, gc, youngBytes: () => 16 * MB, afterMs: 3000 });
+    served = 10;
+    vi.advanceTimersByTime(60_000);
+    expect(kinds).toEqual(['minor', 'minor', 'minor', 'minor', 'major']);
     stop();
   });
 
