@@ -51,8 +51,12 @@ const labEnv = (): NodeJS.ProcessEnv => {
 
 export type LabArgs = (workers: number, dataDir: string) => string[];
 
-/** How long the bench waits for V8 to give memory back after a load (its memory reducer acts after some idle seconds). */
-const SETTLE_LIMIT_S = 20;
+/**
+ * How long the bench waits for an idle worker to give memory back after a load: the worker's idle
+ * shrink starts after 6 s of quiet and may take four scavenges 3 s apart before its full collection
+ * (src/worker/idle-shrink.ts), about 20 s in all, and freed pages go back to the system a little later.
+ */
+const SETTLE_LIMIT_S = 30;
 
 /**
  * Each worker's RSS once idle after the load: read every second until every worker is back within
