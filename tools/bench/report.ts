@@ -113,7 +113,7 @@ const scalingSection = (result: BenchResult): string[] => {
         `| ${workers} | ${rss.idle_at_start.join(', ')} MB | ${rss.right_after_load.join(', ')} MB | ${rss.idle_after_load.join(', ')} MB | ${Math.round(rss.settled_after_s)} s |`,
     ),
     '',
-    'VmRSS of each lab worker. V8 keeps the heap a load grew until the allocation rate has stayed low for some seconds, then its memory reducer gives it back: the bench reads every second until each worker is within 10 % of its size before the load (or 20 s passed).',
+    'VmRSS of each lab worker. An idle worker gives back what a load grew once it has been quiet for 6 s (a scavenge, then a full collection that compacts: src/worker/idle-shrink.ts); what it keeps is the code V8 compiled for the routes the load ran and its filled caches. The bench reads every second until each worker is within 10 % of its size before the load (or 30 s passed).',
     '',
   ];
 };
