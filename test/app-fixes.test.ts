@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 // The routes of the fixes, in-process (no process boundary is the point here): ?guard= validation,
 // the blocking route, the new counters without Redis, and the fields they add to /stats.
 import type { Redis } from 'ioredis';
@@ -118,6 +121,20 @@ describe('the read-modify-write counters', () => {
       retries: 0,
     });
     expect(await (await app.request('/counter/redis-lua')).json()).toMatchObject({ current_count: 1 });
-    expect(lab.stats().strategy_stats).toEqual({ 'redis-watch': { aborts: 0, retried: 0, gave_up: 0 } });
+    expect(lab.stats().strategy_stats['redis-watch']).toEqual({ aborts: 0, retried: 0, gave_up: 0 });
+  });
+
+  it('the file counter reports its commits and what they carried under strategy_stats', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'app-fixes-file-'));
+    const { app, lab } = makeApp(null, { dataDir });
+    const answers = await Promise.all([1, 2, 3, 4].map(() => app.request('/counter/file')));
+    await rm(dataDir, { recursive: true, force: true });
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    const file = lab.stats().strategy_stats.file;
+    // Four increments, in as many commits as the group commit needed (one, when they came together).
+    expect(file?.batched).toBe(4);
+    expect(file?.commits).toBeGreaterThanOrEqual(1);
+    expect(file?.commits).toBeLessThanOrEqual(4);
+    expect(file?.lock_wait_ms).toBeGreaterThanOrEqual(0);
   });
 });

@@ -1,5 +1,9 @@
-/** Apply `by` increments at once; resolves to the value after them. */
-export type Commit = (by: number) => Promise<number>;
+/**
+ * Apply the increments that `take()` hands over, at once; resolves to the value after them. A commit
+ * calls `take` exactly once, as late as it can still change what it writes (inside the file lock,
+ * say): increments that arrived while it waited for its turn then go in this commit, not the next.
+ */
+export type Commit = (take: () => number) => Promise<number>;
 
 type Waiter = { resolve: (value: number) => void; reject: (error: unknown) => void };
 
@@ -14,15 +18,27 @@ export const batchIncrements = (commit: Commit): (() => Promise<number>) => {
 
   const flush = async (): Promise<void> => {
     while (waiting.length > 0) {
-      const batch = waiting;
-      waiting = [];
+      const round: { batch: Waiter[] | null } = { batch: null };
+      const take = (): number => {
+        if (round.batch !== null) throw new Error('A commit took its batch twice.');
+        round.batch = waiting;
+        waiting = [];
+        return round.batch.length;
+      };
       try {
-        const last = await commit(batch.length);
+        const last = await commit(take);
+        if (round.batch === null) {
+          take();
+          throw new Error('A commit returned without taking its batch.');
+        }
+        const { batch } = round;
         batch.forEach((waiter, index) => {
           waiter.resolve(last - batch.length + 1 + index);
         });
       } catch (error) {
-        for (const waiter of batch) waiter.reject(error);
+        // A commit that failed before it took its batch (no lock) fails the calls it would have taken.
+        if (round.batch === null) take();
+        for (const waiter of round.batch ?? []) waiter.reject(error);
       }
     }
     busy = false;

@@ -70,15 +70,34 @@ export interface FileCounterOptions {
   report?: (notice: ConditionNotice) => void;
 }
 
+/** Where a worker's file counter spends its commits: how many, how large, how long the lock took. */
+interface FileCommitStats {
+  commits: number;
+  /** Increments written by those commits: batched / commits is the mean batch. */
+  batched: number;
+  /** From a commit's start to its batch taken inside the lock: waiting for the lock, mostly. */
+  lock_wait_ms: number;
+}
+
 export const createFileCounter = ({ store, report = () => {} }: FileCounterOptions): Counter => {
   const seen = lastSeen();
   const cursor = createCursor();
   const conditions = createConditionReporter(report);
+  const stats: FileCommitStats = { commits: 0, batched: 0, lock_wait_ms: 0 };
   return {
     name: 'file',
-    increment: batchIncrements(async (by) => {
+    // The batch is taken inside the lock: what arrived while this worker waited for it goes in too.
+    increment: batchIncrements(async (take) => {
+      const started = performance.now();
+      let taken = 0;
       try {
-        const { value } = await updateFileCounter(store, cursor, (current) => addWithinSafeRange(current, by));
+        const { value } = await updateFileCounter(store, cursor, (current) => {
+          stats.lock_wait_ms += performance.now() - started;
+          taken = take();
+          return addWithinSafeRange(current, taken);
+        });
+        stats.commits += 1;
+        stats.batched += taken;
         conditions.succeeded();
         return seen.record(value);
       } catch (error) {
@@ -87,7 +106,13 @@ export const createFileCounter = ({ store, report = () => {} }: FileCounterOptio
       }
     }),
     peek: seen.peek,
-    reset: seen.reset,
+    stats: () => ({ ...stats, lock_wait_ms: Math.round(stats.lock_wait_ms) }),
+    reset() {
+      seen.reset();
+      stats.commits = 0;
+      stats.batched = 0;
+      stats.lock_wait_ms = 0;
+    },
   };
 };
 

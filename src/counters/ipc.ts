@@ -22,7 +22,7 @@ export const createIpcCounter = (askPrimary: AskPrimary): Counter => {
   const seen = lastSeen();
   return {
     name: 'ipc',
-    increment: batchIncrements(async (by) => seen.record(await askPrimary(by))),
+    increment: batchIncrements(async (take) => seen.record(await askPrimary(take()))),
     peek: seen.peek,
     reset: seen.reset,
   };

@@ -106,8 +106,10 @@ export const createWorkerPool = ({
   // listening socket and lets the kernel wake a worker; `rr` accepts here and passes each connection
   // on over IPC — even, but a connection in that hand-off when its worker dies is never answered.
   cluster.schedulingPolicy = schedule === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
-  // Workers get the primary's Node flags (`node --max-semi-space-size=2 dist/src/cli.js`: see the README).
-  cluster.setupPrimary({ exec: workerScript, args: [], execArgv: process.execArgv });
+  // Workers get the primary's Node flags (`node --max-semi-space-size=2 dist/src/cli.js`: see the
+  // README), and --expose-gc: an idle worker gives back what a load grew (src/worker/idle-shrink.ts).
+  const execArgv = process.execArgv.includes('--expose-gc') ? process.execArgv : [...process.execArgv, '--expose-gc'];
+  cluster.setupPrimary({ exec: workerScript, args: [], execArgv });
 
   const fork = ({ urgent = true }: ForkOptions = {}): Worker => {
     // No environment of our own: the config (secrets included) reaches the worker over IPC.

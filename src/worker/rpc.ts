@@ -29,7 +29,7 @@ export const openPrimaryChannel = (): WorkerChannel => {
 export const answerPrimary = (channel: WorkerChannel, lab: Lab, metrics: WorkerMetrics): void => {
   channel
     .handle('stats', () => lab.stats())
-    .handle('collect-metrics', () => metrics.registry.getMetricsAsJSON())
+    .handle('collect-metrics', () => metrics.json())
     .handle('reset-local', () => {
       lab.reset();
       return lab.stats();

@@ -17,6 +17,7 @@ import { connectRedis, createRedisClient } from '../redis/client.js';
 import type { WorkerIdentity } from '../stats.js';
 import { createDrain } from './drain.js';
 import { createHttpServer } from './http-server.js';
+import { startIdleShrink } from './idle-shrink.js';
 import { createRecycleTrigger, drawRequestLimit } from './recycle.js';
 import { createReporter } from './reporter.js';
 import { answerPrimary, primaryAdmin, primaryViews } from './rpc.js';
@@ -147,6 +148,9 @@ const serve = ({
       routeOf: createRouteLabeler(app.routes),
     });
 
+    // Give back the young generation a load grew, once the worker is idle again.
+    const stopIdleShrink = startIdleShrink({ served: () => served, gc: globalThis.gc });
+
     const drain = createDrain({
       server,
       closeRedis,
@@ -155,13 +159,12 @@ const serve = ({
       timeoutMs: config.shutdownTimeoutMs,
       exit: resolve,
       onClosed: () => {
+        stopIdleShrink();
         // Every response is written: its last report, so that what it leaves with is known exactly.
         reporter.flush();
         channel.close(new AppError('E_IPC_TIMEOUT', 'The worker is shutting down.'));
         // Every response is written: these are this worker's final counts, for /metrics to keep.
-        void metrics.registry
-          .getMetricsAsJSON()
-          .then((json) => channel.notify('last-metrics', { id: identity.id, metrics: json }));
+        void metrics.json().then((json) => channel.notify('last-metrics', { id: identity.id, metrics: json }));
       },
     });
     channel.on('shutdown', ({ reason, signals }) => {

@@ -15,7 +15,7 @@ import { isAlive } from '../helpers/cluster.js';
 
 const BENCH = fileURLToPath(new URL('../../dist/tools/bench.js', import.meta.url));
 const BASELINE = fileURLToPath(new URL('../../dist/tools/bench/baseline-server.js', import.meta.url));
-const BENCH_TIMEOUT_MS = 110_000;
+const BENCH_TIMEOUT_MS = 240_000;
 const ROUTES = ['/counter/local', '/counter/redis'];
 
 let dir: string | undefined;
@@ -30,7 +30,7 @@ describe('npm run bench', () => {
     async () => {
       dir = await mkdtemp(join(tmpdir(), 'bench-test-'));
       const out = join(dir, 'BENCHMARKS.md');
-      const args = ['--duration', '1', '--routes', ROUTES.join(','), '--json', '--out', out];
+      const args = ['--duration', '1', '--scaling', '1,2', '--routes', ROUTES.join(','), '--json', '--out', out];
       const run = await execa('node', [BENCH, ...args], { reject: false, timeout: BENCH_TIMEOUT_MS });
       expect(run.exitCode, run.stderr).toBe(0);
 
@@ -38,7 +38,7 @@ describe('npm run bench', () => {
       expect(result).toMatchObject({
         version: 1,
         command: `npm run bench -- ${args.join(' ')}`,
-        options: { workers: 2, connections: 50, duration_s: 1, routes: ROUTES },
+        options: { workers: 2, connections: 50, duration_s: 1, routes: ROUTES, scaling: [1, 2] },
         machine: { cpus: expect.any(Number), node: process.version },
         lab: { workers: 2, ready_ms: expect.any(Number) },
         baseline: { workers: 2, requests_per_s: expect.any(Number) },
@@ -47,15 +47,18 @@ describe('npm run bench', () => {
       expect(result.routes.map((route) => route.route)).toEqual(ROUTES);
       for (const route of result.routes) {
         expect(route, route.reason ?? '').toMatchObject({ kind: 'counter', available: true, reason: null });
-        // A B A B: two baseline runs and two lab runs, each with autocannon's figures.
+        // A B C C B A: two runs of each floor and two of the lab, each with autocannon's figures.
         expect(route.runs.baseline).toHaveLength(2);
+        expect(route.runs.hono).toHaveLength(2);
         expect(route.runs.lab).toHaveLength(2);
-        for (const run of [...route.runs.baseline, ...route.runs.lab]) {
+        for (const run of [...route.runs.baseline, ...route.runs.hono, ...route.runs.lab]) {
           expect(run).toMatchObject({ requests_per_s: expect.any(Number), latency_p99_ms: expect.any(Number) });
           expect(run.ok_2xx).toBeGreaterThan(0);
         }
         expect(route.requests_per_s).toBeGreaterThan(0);
         expect(route.ratio).toBeGreaterThan(0);
+        expect(route.hono_ratio).toBeGreaterThan(0);
+        expect(route.hono_cpu_us_per_request).toBeGreaterThan(0);
         expect(route.exact).not.toBeNull();
         expect(route.exact?.ok_2xx).toBe(route.exact?.requests);
         expect(route.exact?.counted).toBe(route.exact?.requests);
@@ -70,7 +73,21 @@ describe('npm run bench', () => {
         'file-vs-lockfile',
         'ready-4-workers',
         'idle-rss',
+        'local-cpu-vs-hono',
+        'local-rps-vs-hono',
+        'lru-cpu-vs-hono',
+        'lru-rps-vs-hono',
+        'file-4-vs-2',
+        'rss-after-load',
       ]);
+      // Every route at each worker count, the main table being the 2-worker step.
+      expect(result.scaling.map((step) => step.workers)).toEqual([1, 2]);
+      for (const step of result.scaling) {
+        expect(step.routes.map((route) => route.route)).toEqual(ROUTES);
+        expect(step.worker_rss_mb.idle_at_start).toHaveLength(step.workers);
+        expect(step.worker_rss_mb.idle_after_load).toHaveLength(step.workers);
+      }
+      expect(result.scaling[1]?.routes).toEqual(result.routes);
       for (const target of result.targets) expect([true, false, null]).toContain(target.met);
       expect(result.targets.find((target) => target.id === 'ipc-vs-local')?.met).toBeNull();
       expect(result.four_workers?.worker_rss_mb_idle).toHaveLength(4);
@@ -87,6 +104,8 @@ describe('npm run bench', () => {
       expect(run.stderr).toMatch(/\[ ?1\/2\] \/counter\/local .* req\/s/);
       const report = await readFile(out, 'utf8');
       expect(report).toContain('## Targets');
+      expect(report).toContain('## Scaling: 1, 2 workers');
+      expect(report).toMatch(/\| `\/counter\/local` \| [\d,]+ · .* \| [\d,]+ · .* \|/);
       expect(report).toMatch(/\| `\/counter\/redis` \| [\d,]+ \|.*\| yes \(/);
       expect(report).toMatch(/\| HAProxy → 2 hosts × 1 worker \| [\d,]+ \|/);
 
@@ -112,8 +131,8 @@ describe('npm run bench', () => {
           labUrl: server.url,
           labWorkerPids: server.workerPids,
           labPids: server.workerPids,
-          baselineUrl: server.url,
-          baselinePids: server.workerPids,
+          bare: { url: server.url, pids: server.workerPids },
+          hono: { url: server.url, pids: server.workerPids },
           connections: 2,
           durationS: 0.5,
           signal: new AbortController().signal,

@@ -15,15 +15,30 @@ export interface BenchOptions {
   json: boolean;
   /** Where the markdown table goes. @default 'BENCHMARKS.md' */
   out: string;
+  /** Worker counts every route is measured at; `workers` is always among them. @default [1, 2, 4] */
+  scaling: number[];
 }
 
 export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = {
   workers: 2,
   connections: 50,
-  durationS: 3,
+  durationS: 2,
   routes: [...ROUTE_PATHS],
   json: false,
   out: 'BENCHMARKS.md',
+  scaling: [1, 2, 4],
+};
+
+const parseScaling = (raw: string): number[] => {
+  const counts = raw.split(',').map((part) => part.trim());
+  const parsed = counts.map((part) => (/^\d{1,2}$/.test(part) ? Number(part) : Number.NaN));
+  if (counts.length === 0 || parsed.some((count) => !Number.isInteger(count) || count < 1 || count > 64)) {
+    throw new AppError(
+      'E_CONFIG',
+      `Expected \`--scaling\` to be a comma-separated list of worker counts from 1 to 64, got \`${echo(raw)}\`.`,
+    );
+  }
+  return parsed;
 };
 
 const parseNumber = (flag: string, raw: string, min: number, max: number, integer: boolean): number => {
@@ -66,6 +81,7 @@ export const parseBenchArgs = (argv: readonly string[]): ParsedBenchArgs => {
     duration: { type: 'string' },
     routes: { type: 'string' },
     out: { type: 'string' },
+    scaling: { type: 'string' },
   });
   const options: BenchOptions = { ...DEFAULT_BENCH_OPTIONS, routes: [...DEFAULT_BENCH_OPTIONS.routes] };
   if (typeof values.workers === 'string') options.workers = parseNumber('workers', values.workers, 1, 64, true);
@@ -79,20 +95,25 @@ export const parseBenchArgs = (argv: readonly string[]): ParsedBenchArgs => {
     if (values.out.trim() === '') throw new AppError('E_CONFIG', 'Expected `--out` to be a file path, got ``.');
     options.out = values.out;
   }
+  if (typeof values.scaling === 'string') options.scaling = parseScaling(values.scaling);
+  // The main table's worker count is always measured; the counts in ascending order, once each.
+  options.scaling = [...new Set([...options.scaling, options.workers])].sort((a, b) => a - b);
   options.json = values.json === true;
   return { help: values.help === true, options };
 };
 
 export const benchHelpText = (): string =>
   [
-    'cluster-state-lab bench: requests/s and latency of every state strategy, next to a bare node:http cluster.',
+    'cluster-state-lab bench: requests/s, latency and CPU per request of every state strategy, next to a bare',
+    'node:http cluster (the platform floor) and a minimal Hono app (the framework floor), at 1, 2 and 4 workers.',
     '',
     'Usage: npm run bench -- [options]',
     '',
     'Options:',
-    `  --workers <n>       worker processes of the lab and of the baseline (default ${DEFAULT_BENCH_OPTIONS.workers})`,
+    `  --workers <n>       worker count of the main table (default ${DEFAULT_BENCH_OPTIONS.workers}; added to --scaling)`,
     `  --connections <n>   autocannon keep-alive connections (default ${DEFAULT_BENCH_OPTIONS.connections})`,
-    `  --duration <s>      seconds per measurement; each route is measured A B A B (default ${DEFAULT_BENCH_OPTIONS.durationS})`,
+    `  --duration <s>      seconds per measurement; each route is measured A B C C B A (default ${DEFAULT_BENCH_OPTIONS.durationS})`,
+    `  --scaling <list>    worker counts every route is measured at (default ${DEFAULT_BENCH_OPTIONS.scaling.join(',')})`,
     '  --routes <list>     comma-separated routes to measure (default all):',
     `                      ${ROUTE_PATHS.join(',')}`,
     '  --json              print the full result as JSON on stdout',

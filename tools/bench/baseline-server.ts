@@ -1,77 +1,59 @@
-// The floor the lab is measured against: a bare node:http cluster, no framework. One file is both
-// sides (as Node's lib/cluster.js picks one): the primary forks and logs a ready event like the lab's;
-// each worker answers `/counter` from a module variable with the lab's JSON and headers.
+// The platform floor the lab is measured against: a bare node:http cluster, no framework. One file
+// is both sides (as Node's lib/cluster.js picks one); each worker answers `/counter` from a module
+// variable and `/user/lru/:id` from a Map, with the lab's JSON and headers.
 // Run: node dist/tools/bench/baseline-server.js --workers 2 --port 0
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
+import {
+  closeOnSignal,
+  FLOOR_USER_PREFIX,
+  floorIdentity,
+  floorPort,
+  floorUser,
+  runFloorPrimary,
+} from './floor-cluster.js';
 
-const KILL_AFTER_MS = 5000;
+/** A user id in a path, as the lab's parseId takes it: digits only. */
+const idIn = (path: string): number | null => (/^\d{1,16}$/.test(path) ? Number(path) : null);
 
 const serveWorker = (): void => {
-  const id = cluster.worker?.id ?? 0;
-  const worker = { id, pid: process.pid };
+  const { worker, headers } = floorIdentity();
   let count = 0;
-  const notFound = JSON.stringify({ error: 'E_NOT_FOUND', message: 'The baseline only answers GET /counter.' });
+  // Ten users at most, as the lab's LRU holds; the floor's requests cycle over five.
+  const users = new Map<number, ReturnType<typeof floorUser>>();
+  const answer = (method: string | undefined, url: string | undefined): string | null => {
+    if (method !== 'GET' || url === undefined) return null;
+    if (url === '/counter') {
+      count += 1;
+      return JSON.stringify({ current_count: count, strategy: 'local', worker });
+    }
+    const id = url.startsWith(FLOOR_USER_PREFIX) ? idIn(url.slice(FLOOR_USER_PREFIX.length)) : null;
+    if (id === null) return null;
+    let user = users.get(id);
+    if (user === undefined) {
+      if (users.size >= 10) users.clear();
+      user = floorUser(id);
+      users.set(id, user);
+    }
+    return JSON.stringify({ source: 'lru_cache', data: user, worker });
+  };
+  const notFound = JSON.stringify({
+    error: 'E_NOT_FOUND',
+    message: 'The baseline only answers GET /counter and GET /user/lru/:id.',
+  });
   const server = createServer((request, response) => {
-    const found = request.method === 'GET' && request.url === '/counter';
-    if (found) count += 1;
-    const body = found ? JSON.stringify({ current_count: count, strategy: 'local', worker }) : notFound;
-    response.writeHead(found ? 200 : 404, {
+    const found = answer(request.method, request.url);
+    const body = found ?? notFound;
+    response.writeHead(found === null ? 404 : 200, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(body),
-      'x-worker-id': String(id),
-      'x-worker-pid': String(process.pid),
+      ...headers,
     });
     response.end(body);
   });
-  const port = Number(process.env.BASELINE_PORT ?? '0');
-  server.listen(port, '127.0.0.1');
-  // The primary disconnects us on shutdown: stop accepting; node:cluster exits once the server is closed.
-  process.on('SIGINT', () => server.close());
-  process.on('SIGTERM', () => server.close());
+  server.listen(floorPort(), '127.0.0.1');
+  closeOnSignal(server);
 };
 
-const runPrimary = (): void => {
-  const { values } = parseArgs({ options: { workers: { type: 'string' }, port: { type: 'string' } } });
-  const workers = Number(values.workers ?? '2');
-  const port = Number(values.port ?? '0');
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64 || !Number.isInteger(port) || port < 0) {
-    process.stderr.write('baseline: expected --workers 1..64 and --port 0..65535\n');
-    process.exitCode = 2;
-    return;
-  }
-  let listening = 0;
-  let stopping = false;
-  cluster.on('listening', (_worker, address: AddressInfo) => {
-    listening += 1;
-    if (listening !== workers) return;
-    const all = Object.values(cluster.workers ?? {}).map((worker) => ({ id: worker?.id, pid: worker?.process.pid }));
-    const url = `http://${address.address}:${address.port}`;
-    const readyMs = Math.round(performance.now());
-    process.stdout.write(`baseline: ${workers} workers listening on ${url}, ready in ${readyMs} ms\n`);
-    // The same ready event as the lab's, so that one reader starts both.
-    process.stderr.write(`${JSON.stringify({ event: 'ready', url, ready_ms: readyMs, workers: all })}\n`);
-  });
-  cluster.on('exit', (worker, code, signal) => {
-    if (!stopping) {
-      process.stderr.write(`baseline: worker ${worker.id} died (${signal ?? code}); stopping\n`);
-      stop();
-    }
-  });
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    const timer = setTimeout(() => {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
-    }, KILL_AFTER_MS);
-    cluster.disconnect(() => clearTimeout(timer));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  for (let index = 0; index < workers; index += 1) cluster.fork({ BASELINE_PORT: String(port) });
-};
-
-if (cluster.isPrimary) runPrimary();
+if (cluster.isPrimary) runFloorPrimary('baseline');
 else serveWorker();

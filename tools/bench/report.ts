@@ -1,4 +1,6 @@
 // BENCHMARKS.md from one BenchResult: the machine, the command, one row per route, the targets.
+import { SCALING_REASONS } from './explain.js';
+import { WARM_UP_REQUESTS } from './measure-route.js';
 import type { BenchResult, ExactCheck, FleetComparison, RouteResult, TargetResult } from './result.js';
 
 const integer = (value: number): string => Math.round(value).toLocaleString('en-US');
@@ -18,19 +20,102 @@ export const describeExact = (exact: ExactCheck | null): string => {
 /** Runs of one side further apart than this get a mark: the machine was busy with something else. */
 export const NOISY_SPREAD = 0.2;
 
+const ratioText = (value: number | null | undefined): string => (value == null ? '—' : value.toFixed(2));
+const spreadText = (value: number | null): string =>
+  value === null ? '—' : `${Math.round(value * 100)} %${value > NOISY_SPREAD ? ' ⚠' : ''}`;
+const cpuRatio = (route: RouteResult): number | null =>
+  route.cpu_us_per_request === null || !route.hono_cpu_us_per_request
+    ? null
+    : route.cpu_us_per_request / route.hono_cpu_us_per_request;
+
 const routeRow = (route: RouteResult): string => {
-  if (!route.available) return `| \`${route.route}\` | not available | | | | | | | ${route.reason ?? ''} |`;
+  if (!route.available) return `| \`${route.route}\` | not available | | | | | | | | ${route.reason ?? ''} |`;
   const failures = route.non_2xx + route.errors;
   const rps = `${integer(route.requests_per_s ?? 0)}${failures > 0 ? ` (${integer(failures)} failed)` : ''}`;
-  const ratio = route.ratio === null ? '—' : route.ratio.toFixed(2);
-  const spread =
-    route.spread === null ? '—' : `${Math.round(route.spread * 100)} %${route.spread > NOISY_SPREAD ? ' ⚠' : ''}`;
   const cpu =
     route.cpu_us_per_request === null || route.baseline_cpu_us_per_request === null
       ? '—'
-      : `${integer(route.cpu_us_per_request)} / ${integer(route.baseline_cpu_us_per_request)}`;
-  const baseline = route.baseline_requests_per_s === null ? '—' : integer(route.baseline_requests_per_s);
-  return `| \`${route.route}\` | ${rps} | ${ms(route.latency_p50_ms)} | ${ms(route.latency_p99_ms)} | ${baseline} | ${ratio} | ${spread} | ${cpu} | ${describeExact(route.exact)} |`;
+      : `${integer(route.cpu_us_per_request)} / ${integer(route.hono_cpu_us_per_request ?? 0)} / ${integer(route.baseline_cpu_us_per_request)}`;
+  return `| \`${route.route}\` | ${rps} | ${ms(route.latency_p50_ms)} | ${ms(route.latency_p99_ms)} | ${ratioText(route.ratio)} | ${ratioText(route.hono_ratio)} | ${cpu} | ${ratioText(cpuRatio(route))} | ${spreadText(route.spread)} | ${describeExact(route.exact)} |`;
+};
+
+/** One cell of the scaling table: requests/s, p99, and the lab over each floor (req/s; CPU vs Hono). */
+const scalingCell = (route: RouteResult | undefined): string => {
+  if (route === undefined || !route.available) return '—';
+  return `${integer(route.requests_per_s ?? 0)} · ${ms(route.latency_p99_ms)} · ${ratioText(route.ratio)} / ${ratioText(route.hono_ratio)} · ${ratioText(cpuRatio(route))}`;
+};
+
+/** The file counter's group commits at each worker count: where its time goes as workers are added. */
+const fileCommits = (steps: BenchResult['scaling']): string[] => {
+  const rows = steps.flatMap((step) => {
+    const file = step.routes.find((route) => route.route === '/counter/file' && route.available);
+    const stats = file?.strategy_stats;
+    if (file === undefined || !stats?.commits) return [];
+    const commits = stats.commits;
+    const perSecond = commits / (file.runs.lab.reduce((sum, run) => sum + run.duration_s, 0) || 1);
+    return [
+      `| ${step.workers} | ${integer(file.requests_per_s ?? 0)} | ${integer(perSecond)} | ${((stats.batched ?? 0) / commits).toFixed(1)} | ${((stats.lock_wait_ms ?? 0) / commits).toFixed(2)} ms |`,
+    ];
+  });
+  if (rows.length === 0) return [];
+  return [
+    "### The file counter's commits",
+    '',
+    "| workers | requests/s | commits/s (all workers) | increments per commit | from a commit's start to its batch taken in the lock |",
+    '| ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    "One lock file, one commit at a time on the whole machine: requests/s = commits/s × increments per commit. From the lab's `/cluster` (`strategy_stats.file`) over its two timed runs.",
+    '',
+  ];
+};
+
+const scalingSection = (result: BenchResult): string[] => {
+  const steps = result.scaling;
+  if (steps.length === 0) return [];
+  const paths = result.options.routes;
+  const head = steps.map((step) => `${step.workers} worker${step.workers === 1 ? '' : 's'}`);
+  const floors = steps.map((step) => {
+    const local =
+      step.routes.find((route) => route.route === '/counter/local' && route.available) ??
+      step.routes.find((route) => route.available);
+    return local === undefined
+      ? `${step.workers}: —`
+      : `${step.workers} worker${step.workers === 1 ? '' : 's'}: bare ${integer(local.baseline_requests_per_s ?? 0)} req/s at ${integer(local.baseline_cpu_us_per_request ?? 0)} µs, Hono ${integer(local.hono_requests_per_s ?? 0)} req/s at ${integer(local.hono_cpu_us_per_request ?? 0)} µs`;
+  });
+  return [
+    `## Scaling: ${steps.map((step) => step.workers).join(', ')} workers`,
+    '',
+    `Each cell: requests/s · p99 · × bare / × Hono (requests/s) · CPU per request × Hono. Every worker count has its own floors, started with as many workers and interleaved with each route as above; this machine has ${result.machine.cpus} cores, so past ${result.machine.cpus} workers the processes share them.`,
+    '',
+    `| route | ${head.join(' | ')} |`,
+    `| --- | ${steps.map(() => '---:').join(' | ')} |`,
+    ...paths.map(
+      (path) =>
+        `| \`${path}\` | ${steps.map((step) => scalingCell(step.routes.find((route) => route.route === path))).join(' | ')} |`,
+    ),
+    '',
+    `Floors, alongside \`/counter/local\`: ${floors.join('; ')}.`,
+    '',
+    'Why each grows that way:',
+    '',
+    ...paths
+      .filter((path) => SCALING_REASONS[path] !== undefined)
+      .map((path) => `- \`${path}\`: ${SCALING_REASONS[path]}`),
+    '',
+    ...fileCommits(steps),
+    '### Memory',
+    '',
+    '| workers | RSS after start | one second after the load | idle again | after |',
+    '| ---: | --- | --- | --- | ---: |',
+    ...steps.map(
+      ({ workers, worker_rss_mb: rss }) =>
+        `| ${workers} | ${rss.idle_at_start.join(', ')} MB | ${rss.right_after_load.join(', ')} MB | ${rss.idle_after_load.join(', ')} MB | ${Math.round(rss.settled_after_s)} s |`,
+    ),
+    '',
+    'VmRSS of each lab worker. An idle worker gives back what a load grew once it has been quiet for 6 s (a scavenge, then a full collection that compacts: src/worker/idle-shrink.ts); what it keeps is the code V8 compiled for the routes the load ran and its filled caches. The bench reads every second until each worker is within 10 % of its size before the load (or 30 s passed).',
+    '',
+  ];
 };
 
 /** The line printed on stderr once a route is measured. */
@@ -43,8 +128,8 @@ export const formatProgressLine = (index: number, total: number, route: RouteRes
       ? ''
       : `  exact: ${route.exact.exact ? 'yes' : 'no'} (${route.exact.counted}/${route.exact.ok_2xx})`;
   const spread = `runs differ ${Math.round((route.spread ?? 0) * 100)} %`;
-  const cpu = `CPU ${Math.round(route.cpu_us_per_request ?? 0)} µs/req (baseline ${Math.round(route.baseline_cpu_us_per_request ?? 0)})`;
-  return `${head} ${rps.padStart(7)} req/s  p50 ${route.latency_p50_ms} ms  p99 ${route.latency_p99_ms} ms  ${route.ratio?.toFixed(2)} × baseline (${spread})  ${cpu}${exact}`;
+  const cpu = `CPU ${Math.round(route.cpu_us_per_request ?? 0)} µs/req (Hono ${Math.round(route.hono_cpu_us_per_request ?? 0)}, bare ${Math.round(route.baseline_cpu_us_per_request ?? 0)})`;
+  return `${head} ${rps.padStart(7)} req/s  p50 ${route.latency_p50_ms} ms  p99 ${route.latency_p99_ms} ms  ${route.ratio?.toFixed(2)} × bare, ${route.hono_ratio?.toFixed(2)} × Hono (${spread})  ${cpu}${exact}`;
 };
 
 const targetRow = (target: TargetResult): string =>
@@ -57,7 +142,7 @@ export const formatReport = (result: BenchResult): string => {
     '',
     `Written by \`npm run bench\` on ${result.started_at.slice(0, 16).replace('T', ' ')} UTC (${Math.round(result.elapsed_s)} s).`,
     'Every figure comes from that one run; absolute requests/s drift from machine to machine, the ratios to the',
-    'baseline measured alongside much less.',
+    'two floors measured alongside much less.',
     '',
     '## Machine',
     '',
@@ -76,22 +161,23 @@ export const formatReport = (result: BenchResult): string => {
     '```',
     '',
     `- lab: \`${result.lab.command}\``,
-    `- baseline: \`${result.baseline.command}\` — a bare node:http cluster whose \`/counter\` increments a module variable and answers the lab's JSON and headers.`,
-    `- load: autocannon in its own process, ${options.connections} keep-alive connections, ${options.duration_s} s per measurement. Each route is measured A B A B (baseline, lab, baseline, lab); requests/s is the lab's better run and the ratio is that over the baseline's better run of the same four. Other processes can only slow a run down, so the better run is the nearer to what the code can do.`,
-    '- runs differ: how far apart the two runs of a side were (of the better one); ⚠ above 20 %, when something else on the machine took CPU and the figures on that row deserve a second run.',
+    `- framework floor: \`${result.hono.command}\` — the smallest Hono app on @hono/node-server that answers \`/counter\` with the lab's \`/counter/local\` body and headers, and \`/user/lru/:id\` with its warm \`/user/lru/:id\` body (an lru-cache hit).`,
+    `- platform floor ("bare"): \`${result.baseline.command}\` — a node:http cluster, no framework, the same bodies and headers (a Map for the users).`,
+    "- which floor route: a counter route is compared with the floors' `/counter`, a user route with their `/user/lru/:id` over the same five ids, so every side gets the same pattern of requests on each connection (autocannon cycling over five paths costs the server more per request than one path does).",
+    `- load: autocannon in its own process, ${options.connections} keep-alive connections, ${options.duration_s} s per measurement. Each route is measured A B C C B A (bare, Hono, lab, lab, Hono, bare), so a drift of the machine weighs on every side alike; requests/s is a side's better run (other processes can only slow a run down) and each ratio compares better runs of the same six.`,
+    '- runs differ: how far apart the two runs of a side were (of the better one), the widest of the three sides; ⚠ above 20 %, when something else on the machine took CPU and the figures on that row deserve a second run.',
     "- p50 / p99: autocannon's latency percentiles in whole milliseconds, from the lab's better run.",
-    "- CPU µs/req: CPU time (user + system, from /proc/<pid>/stat) the server's processes spent per answered request, mean of a side's two runs — the lab's primary, workers and the bench's redis-server; the baseline's primary and workers. Other load on the machine moves it less than requests/s (it still inflates it: shared caches, preemption), so it is the steadier view of what each strategy costs.",
+    "- CPU µs/req: CPU time (user + system, from /proc/<pid>/stat) the server's processes spent per answered request, mean of a side's two runs — the lab's primary, workers and the bench's redis-server; each floor's primary and workers. Other load on the machine moves it less than requests/s, so the targets on the lab's own overhead are judged on it.",
     `- exact: after the timed runs, autocannon sends exactly ${result.routes.find((route) => route.exact !== null)?.exact?.requests ?? 'N'} requests (amount mode: every request gets its answer, no socket is cut at a deadline) and the counter must move by the number of 2xx answers. Per-worker counters are summed from \`/cluster\`.`,
-    `- user routes are warm: ids 1–5 are cached in every worker first, and autocannon cycles over them.`,
+    `- warm: before a route's timed runs, each side answers ${WARM_UP_REQUESTS.toLocaleString('en-US')} requests that are not measured, so that V8 has optimised what the route runs; user routes are warm too: ids 1–5 are cached in every worker first, and autocannon cycles over them.`,
     '',
-    '## Results',
+    `## Results at ${result.lab.workers} workers`,
     '',
-    `Baseline (bare node:http, \`/counter\`): ${result.baseline.requests_per_s === null ? '—' : integer(result.baseline.requests_per_s)} requests/s on average over all its runs; each row compares with the better of its own two baseline runs.`,
-    '',
-    '| route | requests/s | p50 | p99 | baseline requests/s | × baseline | runs differ | CPU µs/req lab / baseline | exact |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| route | requests/s | p50 | p99 | × bare | × Hono | CPU µs/req lab / Hono / bare | CPU × Hono | runs differ | exact |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...result.routes.map(routeRow),
     '',
+    ...scalingSection(result),
     '## Targets',
     '',
     '| target | measured | |',

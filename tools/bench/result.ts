@@ -30,10 +30,14 @@ export interface RouteResult {
   requests_per_s: number | null;
   latency_p50_ms: number | null;
   latency_p99_ms: number | null;
-  /** The better of the two baseline runs interleaved with this route's (A B A B). */
+  /** The better of the two runs of the platform floor (bare node:http) interleaved with this route's. */
   baseline_requests_per_s: number | null;
   /** requests_per_s / baseline_requests_per_s. */
   ratio: number | null;
+  /** The better of the two runs of the framework floor (a minimal Hono app) interleaved with this route's. */
+  hono_requests_per_s: number | null;
+  /** requests_per_s / hono_requests_per_s. */
+  hono_ratio: number | null;
   /** How far apart the two runs of a side were (0.3 = 30 % of the better one): the machine's noise. */
   spread: number | null;
   /**
@@ -41,13 +45,20 @@ export interface RouteResult {
    * spent per answered request, mean of the two runs, in µs. Steadier than requests/s on a busy machine.
    */
   cpu_us_per_request: number | null;
-  /** The same for the baseline's processes during its runs. */
+  /** The same for the bare floor's processes during its runs. */
   baseline_cpu_us_per_request: number | null;
+  /** The same for the Hono floor's processes during its runs. */
+  hono_cpu_us_per_request: number | null;
   non_2xx: number;
   errors: number;
   /** Counter routes only; null for user routes and unavailable routes. */
   exact: ExactCheck | null;
-  runs: { baseline: LoadSummary[]; lab: LoadSummary[] };
+  /**
+   * The strategy's own figures over the lab's two timed runs, all workers together (the file
+   * counter: commits, batched, lock_wait_ms); null when it keeps none.
+   */
+  strategy_stats: Record<string, number> | null;
+  runs: { baseline: LoadSummary[]; hono: LoadSummary[]; lab: LoadSummary[] };
 }
 
 export interface FileComparison {
@@ -97,24 +108,47 @@ export interface TargetResult {
   met: boolean | null;
 }
 
+/** The lab's workers' resident memory (VmRSS), in MB. */
+export interface WorkerRss {
+  /** Right after start. */
+  idle_at_start: number[];
+  /** Once idle after the load: back within the target of the start, or when the bench stopped waiting. */
+  idle_after_load: number[];
+  /** One second after the last load: the load's high-water mark. */
+  right_after_load: number[];
+  /** Seconds from the last load to `idle_after_load`. */
+  settled_after_s: number;
+}
+
+/** Every asked route at one worker count: the lab and both floors each started with that many workers. */
+export interface ScalingStep {
+  workers: number;
+  ready_ms: number;
+  worker_rss_mb: WorkerRss;
+  routes: RouteResult[];
+}
+
 export interface BenchResult {
   version: 1;
   started_at: string;
   elapsed_s: number;
   machine: MachineInfo;
   command: string;
-  options: { workers: number; connections: number; duration_s: number; routes: string[] };
+  options: { workers: number; connections: number; duration_s: number; routes: string[]; scaling: number[] };
   lab: {
     command: string;
     workers: number;
     ready_ms: number;
-    /** VmRSS of each worker right after start, and again once idle after every measurement, in MB. */
-    worker_rss_mb: { idle_at_start: number[]; idle_after_load: number[] };
+    worker_rss_mb: WorkerRss;
   };
+  hono: { command: string; workers: number };
   baseline: { command: string; workers: number; requests_per_s: number | null };
   /** The lab at 4 workers: start-up time and RSS from its banner's pids. */
   four_workers: { ready_ms: number; worker_rss_mb_idle: number[] } | null;
+  /** The routes at `options.workers` workers (the same objects as in `scaling`). */
   routes: RouteResult[];
+  /** Every route at each worker count of `options.scaling`, in that order. */
+  scaling: ScalingStep[];
   file_comparison: FileComparison | null;
   /** The fleet row; null when /counter/redis was not asked for, or without Redis or HAProxy (see notes). */
   fleet_comparison: FleetComparison | null;

@@ -17,6 +17,9 @@ export type RoutePath = string;
 /** Warm user routes cycle over these ids, each cached in every worker before the measurement. */
 export const WARM_USER_IDS = [1, 2, 3, 4, 5] as const;
 
+/** What the floors are loaded with beside a user route: their /user/lru/:id, over the same ids. */
+export const floorUserPaths = (): string[] => WARM_USER_IDS.map((id) => `/user/lru/${id}`);
+
 export interface BenchRoute {
   path: RoutePath;
   kind: 'counter' | 'user';
@@ -37,7 +40,17 @@ export const describeRoute = (path: RoutePath): BenchRoute => {
 /** What /cluster says about counters; every field may be missing in an older or newer lab. */
 interface ClusterCounters {
   strategies?: Record<string, { value?: unknown } | undefined>;
+  totals?: { strategy_stats?: Record<string, Record<string, unknown> | undefined> };
 }
+
+/** A strategy's own figures (the file counter's commits, WATCH aborts), all workers added up; {} when none. */
+export const peekStrategyStats = async (baseUrl: string, counter: string): Promise<Record<string, number>> => {
+  const cluster = await requestJson<ClusterCounters>(`${baseUrl}/cluster`).catch(() => undefined);
+  const stats = cluster?.status === 200 ? cluster.body.totals?.strategy_stats?.[counter] : undefined;
+  return Object.fromEntries(
+    Object.entries(stats ?? {}).filter((entry): entry is [string, number] => typeof entry[1] === 'number'),
+  );
+};
 
 /**
  * The count a counter route has reached, all workers together, as /cluster reports it without

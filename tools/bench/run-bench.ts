@@ -14,13 +14,14 @@ import { createLoadRunner, type RunLoad } from './load.js';
 import { measureRoute } from './measure-route.js';
 import { redisVersion } from './redis.js';
 import { formatProgressLine, formatReport } from './report.js';
-import type { BenchResult, RouteResult } from './result.js';
+import type { BenchResult, RouteResult, ScalingStep } from './result.js';
 import { describeRoute, type RoutePath } from './routes.js';
 import { describeMachine, readRssOfAll } from './system.js';
-import { judgeTargets } from './targets.js';
+import { judgeTargets, RSS_AFTER_LOAD_FACTOR } from './targets.js';
 
 const LAB_CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const BASELINE_SERVER = fileURLToPath(new URL('./baseline-server.js', import.meta.url));
+const HONO_FLOOR = fileURLToPath(new URL('./hono-floor.js', import.meta.url));
 const EXIT_INTERRUPTED = 130;
 /** Let the workers settle (GC, timers) before reading their memory after the load. */
 const IDLE_SETTLE_MS = 1000;
@@ -50,8 +51,102 @@ const labEnv = (): NodeJS.ProcessEnv => {
 
 export type LabArgs = (workers: number, dataDir: string) => string[];
 
-const measure = async (context: BenchContext, argv: readonly string[]): Promise<BenchResult> => {
+/**
+ * How long the bench waits for an idle worker to give memory back after a load: the worker's idle
+ * shrink starts after 6 s of quiet and may take four scavenges 3 s apart before its full collection
+ * (src/worker/idle-shrink.ts), about 20 s in all, and freed pages go back to the system a little later.
+ */
+const SETTLE_LIMIT_S = 30;
+
+/**
+ * Each worker's RSS once idle after the load: read every second until every worker is back within
+ * the target of its size before the load, or SETTLE_LIMIT_S passed. V8 shrinks its heap only once
+ * the allocation rate has stayed low for a while, so a reading one second after the load shows the
+ * load's high-water mark, not what an idle worker keeps.
+ */
+const settleRss = async (pids: readonly number[], before: readonly number[]) => {
+  const rightAfter = await readRssOfAll(pids);
+  let settled = rightAfter;
+  let waited = 0;
+  const back = (now: readonly number[]): boolean =>
+    now.every((mb, index) => mb <= (before[index] ?? Number.POSITIVE_INFINITY) * RSS_AFTER_LOAD_FACTOR);
+  while (!back(settled) && waited < SETTLE_LIMIT_S) {
+    await sleep(1000);
+    waited += 1;
+    settled = await readRssOfAll(pids);
+  }
+  return { rightAfter, settled, waited };
+};
+
+/** Every asked route at one worker count: both floors and the lab started with `workers` workers. */
+const measureStep = async (
+  context: BenchContext,
+  workers: number,
+  labArgs: LabArgs,
+  redisPids: readonly number[],
+): Promise<ScalingStep> => {
   const { options, group, signal, progress, root, load } = context;
+  const { connections, durationS } = options;
+  const floorArgs = ['--workers', String(workers), '--port', '0'];
+  const bare = await startServer({ group, label: 'baseline', args: [BASELINE_SERVER, ...floorArgs] });
+  const hono = await startServer({ group, label: 'hono floor', args: [HONO_FLOOR, ...floorArgs] });
+  const dataDir = await mkdtemp(join(root, 'data-'));
+  const lab = await startServer({ group, label: 'lab', args: [LAB_CLI, ...labArgs(workers, dataDir)], env: labEnv() });
+  const idleAtStart = await readRssOfAll(lab.workerPids);
+  const tag = `[${workers} worker${workers === 1 ? '' : 's'}]`;
+  progress(`${tag} floors and lab ready (lab in ${lab.readyMs} ms, workers' RSS ${idleAtStart.join(', ')} MB)`);
+
+  // JIT warm-up on every side, so that the first measured route does not pay for it.
+  const warmS = Math.min(1, durationS);
+  for (const [url, path] of [
+    [bare.url, '/counter'],
+    [hono.url, '/counter'],
+    [lab.url, '/counter/local'],
+  ] as const) {
+    await load({ baseUrl: url, paths: [path], connections, durationS: warmS });
+  }
+
+  const routeContext = {
+    load,
+    labUrl: lab.url,
+    labWorkerPids: lab.workerPids,
+    labPids: [lab.child.pid ?? 0, ...lab.workerPids, ...redisPids],
+    bare: { url: bare.url, pids: [bare.child.pid ?? 0, ...bare.workerPids] },
+    hono: { url: hono.url, pids: [hono.child.pid ?? 0, ...hono.workerPids] },
+    connections,
+    durationS,
+    signal,
+  };
+  const routes: RouteResult[] = [];
+  for (const [index, path] of options.routes.entries()) {
+    signal.throwIfAborted();
+    const route = await measureRoute(routeContext, describeRoute(path as RoutePath));
+    routes.push(route);
+    progress(`${tag} ${formatProgressLine(index + 1, options.routes.length, route)}`);
+  }
+  await group.stop(bare.child);
+  await group.stop(hono.child);
+  await sleep(IDLE_SETTLE_MS);
+  const { rightAfter, settled, waited } = await settleRss(lab.workerPids, idleAtStart);
+  progress(
+    `${tag} lab workers' RSS after the load: ${rightAfter.join(', ')} MB; ${waited} s later ${settled.join(', ')} MB`,
+  );
+  await group.stop(lab.child);
+  return {
+    workers,
+    ready_ms: lab.readyMs,
+    worker_rss_mb: {
+      idle_at_start: idleAtStart,
+      idle_after_load: settled,
+      right_after_load: rightAfter,
+      settled_after_s: waited + IDLE_SETTLE_MS / 1000,
+    },
+    routes,
+  };
+};
+
+const measure = async (context: BenchContext, argv: readonly string[]): Promise<BenchResult> => {
+  const { options, group, signal, progress, root } = context;
   const startedAt = new Date();
   const notes: string[] = [];
   const redis = await redisVersion();
@@ -90,48 +185,13 @@ const measure = async (context: BenchContext, argv: readonly string[]): Promise<
     `node dist/src/cli.js ${args.join(' ')}`.replace(redisUrl ?? '\u0000', 'redis://127.0.0.1:<free port>');
 
   const { workers, connections, durationS } = options;
-  const baselineArgs = ['--workers', String(workers), '--port', '0'];
-  const baseline = await startServer({ group, label: 'baseline', args: [BASELINE_SERVER, ...baselineArgs] });
-  progress(`baseline: ${workers} workers on ${baseline.url}, ready in ${baseline.readyMs} ms`);
-  const dataDir = await mkdtemp(join(root, 'data-'));
-  const lab = await startServer({
-    group,
-    label: 'lab',
-    args: [LAB_CLI, ...labArgs(workers, dataDir)],
-    env: labEnv(),
-  });
-  const idleAtStart = await readRssOfAll(lab.workerPids);
-  progress(
-    `lab: ${workers} workers on ${lab.url}, ready in ${lab.readyMs} ms, workers' RSS ${idleAtStart.join(', ')} MB`,
-  );
-
-  // JIT warm-up on both sides, so that the first measured route does not pay for it.
-  const warmS = Math.min(1, durationS);
-  await load({ baseUrl: baseline.url, paths: ['/counter'], connections, durationS: warmS });
-  await load({ baseUrl: lab.url, paths: ['/counter/local'], connections, durationS: warmS });
-
-  const routes: RouteResult[] = [];
-  const routeContext = {
-    load,
-    labUrl: lab.url,
-    labWorkerPids: lab.workerPids,
-    labPids: [lab.child.pid ?? 0, ...lab.workerPids, ...redisPids],
-    baselineUrl: baseline.url,
-    baselinePids: [baseline.child.pid ?? 0, ...baseline.workerPids],
-    connections,
-    durationS,
-    signal,
-  };
-  for (const [index, path] of options.routes.entries()) {
+  const steps: ScalingStep[] = [];
+  for (const count of options.scaling) {
     signal.throwIfAborted();
-    const route = await measureRoute(routeContext, describeRoute(path as RoutePath));
-    routes.push(route);
-    progress(formatProgressLine(index + 1, options.routes.length, route));
+    steps.push(await measureStep(context, count, labArgs, redisPids));
   }
-  await sleep(IDLE_SETTLE_MS);
-  const idleAfterLoad = await readRssOfAll(lab.workerPids);
-  await group.stop(lab.child);
-  await group.stop(baseline.child);
+  const main = steps.find((step) => step.workers === workers) as ScalingStep;
+  const routes = main.routes;
 
   signal.throwIfAborted();
   const four = await runFourWorkers(context, { labCli: LAB_CLI, labArgs, labEnv: labEnv(), routes });
@@ -142,6 +202,7 @@ const measure = async (context: BenchContext, argv: readonly string[]): Promise<
   notes.push(...fleetRow.notes);
 
   const baselineRuns = routes.flatMap((route) => route.runs.baseline.map((run) => run.requests_per_s));
+  const baselineArgs = ['--workers', String(workers), '--port', '0'];
   const unmeasured = routes.filter((route) => !route.available);
   if (unmeasured.length > 0) {
     notes.push(
@@ -154,13 +215,14 @@ const measure = async (context: BenchContext, argv: readonly string[]): Promise<
     elapsed_s: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
     machine,
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
-    options: { workers, connections, duration_s: durationS, routes: options.routes },
+    options: { workers, connections, duration_s: durationS, routes: options.routes, scaling: options.scaling },
     lab: {
       command: shown(labArgs(workers, '<fresh temp dir>')),
       workers,
-      ready_ms: lab.readyMs,
-      worker_rss_mb: { idle_at_start: idleAtStart, idle_after_load: idleAfterLoad },
+      ready_ms: main.ready_ms,
+      worker_rss_mb: main.worker_rss_mb,
     },
+    hono: { command: `node dist/tools/bench/hono-floor.js ${baselineArgs.join(' ')}`, workers },
     baseline: {
       command: `node dist/tools/bench/baseline-server.js ${baselineArgs.join(' ')}`,
       workers,
@@ -169,6 +231,7 @@ const measure = async (context: BenchContext, argv: readonly string[]): Promise<
     },
     four_workers: four.fourWorkers,
     routes,
+    scaling: steps,
     file_comparison: four.fileComparison,
     fleet_comparison: fleetRow.comparison,
     notes,
