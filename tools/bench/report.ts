@@ -1,7 +1,9 @@
 // BENCHMARKS.md from one BenchResult: the machine, the command, one row per route, the targets.
+import { IDLE_SHRINK_AFTER_MS } from '../../src/worker/idle-shrink.js';
 import { SCALING_REASONS } from './explain.js';
 import { WARM_UP_REQUESTS } from './measure-route.js';
 import type { BenchResult, ExactCheck, FleetComparison, RouteResult, TargetResult } from './result.js';
+import { SETTLE_LIMIT_S } from './system.js';
 
 const integer = (value: number): string => Math.round(value).toLocaleString('en-US');
 const ms = (value: number | null): string => {
@@ -113,7 +115,7 @@ const scalingSection = (result: BenchResult): string[] => {
         `| ${workers} | ${rss.idle_at_start.join(', ')} MB | ${rss.right_after_load.join(', ')} MB | ${rss.idle_after_load.join(', ')} MB | ${Math.round(rss.settled_after_s)} s |`,
     ),
     '',
-    'VmRSS of each lab worker. An idle worker gives back what a load grew once it has been quiet for 6 s (a scavenge, then a full collection that compacts: src/worker/idle-shrink.ts); what it keeps is the code V8 compiled for the routes the load ran and its filled caches. The bench reads every second until each worker is within 10 % of its size before the load (or 30 s passed).',
+    `VmRSS of each lab worker. An idle worker gives back what a load grew once it has been quiet for ${IDLE_SHRINK_AFTER_MS / 1000} s (a scavenge, then a full collection that compacts: src/worker/idle-shrink.ts); what it keeps is the code V8 compiled for the routes the load ran and its filled caches. The bench reads every second until each worker is within 10 % of its size before the load (or ${SETTLE_LIMIT_S} s passed).`,
     '',
   ];
 };

@@ -16,7 +16,7 @@ import { redisVersion } from './redis.js';
 import { formatProgressLine, formatReport } from './report.js';
 import type { BenchResult, RouteResult, ScalingStep } from './result.js';
 import { describeRoute, type RoutePath } from './routes.js';
-import { describeMachine, readRssOfAll } from './system.js';
+import { describeMachine, readRssOfAll, SETTLE_LIMIT_S } from './system.js';
 import { judgeTargets, RSS_AFTER_LOAD_FACTOR } from './targets.js';
 
 const LAB_CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
@@ -50,13 +50,6 @@ const labEnv = (): NodeJS.ProcessEnv => {
 };
 
 export type LabArgs = (workers: number, dataDir: string) => string[];
-
-/**
- * How long the bench waits for an idle worker to give memory back after a load: the worker's idle
- * shrink starts after 6 s of quiet and may take four scavenges 3 s apart before its full collection
- * (src/worker/idle-shrink.ts), about 20 s in all, and freed pages go back to the system a little later.
- */
-const SETTLE_LIMIT_S = 30;
 
 /**
  * Each worker's RSS once idle after the load: read every second until every worker is back within

@@ -22,6 +22,13 @@ export const readRssMb = async (pid: number): Promise<number | null> => {
   }
 };
 
+/**
+ * How long the bench waits for an idle worker to give memory back after a load: the worker's idle
+ * shrink starts after 6 s of quiet and may take four scavenges 3 s apart before its full collection
+ * (src/worker/idle-shrink.ts), about 20 s in all, and freed pages go back to the system a little later.
+ */
+export const SETTLE_LIMIT_S = 30;
+
 export const readRssOfAll = async (pids: readonly number[]): Promise<number[]> =>
   (await Promise.all(pids.map(readRssMb))).filter((mb): mb is number => mb !== null);
 
