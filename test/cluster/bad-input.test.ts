@@ -73,6 +73,31 @@ describe('bad input gets a clear JSON error, never a crash', () => {
     }
   });
 
+  it('a 1 MB chunked body: 413 every time, never a reset (the app waits for a body to end)', async () => {
+    // No length announced: the worker counts the body as it comes. It used to answer and destroy the
+    // request at the limit (a quarter of these clients got ECONNRESET), or let the app answer 405
+    // beside the body (EPIPE, as this client asks for the connection to close).
+    for (let attempt = 0; attempt < 40; attempt += 1) {
+      const { status, body } = await send(cluster.url, {
+        method: 'POST',
+        path: '/counter',
+        headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+        body: Buffer.alloc(1024 * 1024, 1),
+      });
+      expect(status).toBe(413);
+      expect(body.error).toBe('E_BODY_TOO_LARGE');
+    }
+    // Under the limit, the app answers once the body has ended: /counter takes no POST.
+    const small = await send(cluster.url, {
+      method: 'POST',
+      path: '/counter',
+      headers: { 'transfer-encoding': 'chunked' },
+      body: Buffer.alloc(1024, 1),
+    });
+    expect(small.status).toBe(405);
+    expect(small.body.error).toBe('E_METHOD_NOT_ALLOWED');
+  });
+
   it("a header block over Node's limit: 431", async () => {
     const { status, body } = await send(cluster.url, { path: '/counter', headers: { 'x-big': 'x'.repeat(20_000) } });
     expect(status).toBe(431);
