@@ -22,6 +22,25 @@ export const describeExact = (exact: ExactCheck | null): string => {
 /** Runs of one side further apart than this get a mark: the machine was busy with something else. */
 export const NOISY_SPREAD = 0.2;
 
+/**
+ * A row where the Hono floor itself spent more than this × its usual CPU per request gets a mark:
+ * the machine was slower then, for every side. Usual: the lower quartile over the routes of one
+ * worker count, not the median — a slow spell can last half a step (it did on 29 November), and
+ * other load can only make a run costlier, never cheaper.
+ */
+export const SLOW_MACHINE = 1.4;
+
+/** The routes measured while the machine was slow, judged by the Hono floor's own CPU per request. */
+export const slowMachineRoutes = (routes: readonly RouteResult[]): Set<string> => {
+  const costs = routes.flatMap((route) => (route.hono_cpu_us_per_request ? [route.hono_cpu_us_per_request] : []));
+  if (costs.length < 3) return new Set();
+  const sorted = [...costs].sort((a, b) => a - b);
+  const usual = sorted[Math.floor(sorted.length / 4)] as number;
+  return new Set(
+    routes.filter((route) => (route.hono_cpu_us_per_request ?? 0) > SLOW_MACHINE * usual).map((route) => route.route),
+  );
+};
+
 const ratioText = (value: number | null | undefined): string => (value == null ? '—' : value.toFixed(2));
 const spreadText = (value: number | null): string =>
   value === null ? '—' : `${Math.round(value * 100)} %${value > NOISY_SPREAD ? ' ⚠' : ''}`;
@@ -30,21 +49,21 @@ const cpuRatio = (route: RouteResult): number | null =>
     ? null
     : route.cpu_us_per_request / route.hono_cpu_us_per_request;
 
-const routeRow = (route: RouteResult): string => {
+const routeRow = (route: RouteResult, slow: Set<string>): string => {
   if (!route.available) return `| \`${route.route}\` | not available | | | | | | | | ${route.reason ?? ''} |`;
   const failures = route.non_2xx + route.errors;
   const rps = `${integer(route.requests_per_s ?? 0)}${failures > 0 ? ` (${integer(failures)} failed)` : ''}`;
   const cpu =
     route.cpu_us_per_request === null || route.baseline_cpu_us_per_request === null
       ? '—'
-      : `${integer(route.cpu_us_per_request)} / ${integer(route.hono_cpu_us_per_request ?? 0)} / ${integer(route.baseline_cpu_us_per_request)}`;
+      : `${integer(route.cpu_us_per_request)} / ${integer(route.hono_cpu_us_per_request ?? 0)} / ${integer(route.baseline_cpu_us_per_request)}${slow.has(route.route) ? ' ⚠' : ''}`;
   return `| \`${route.route}\` | ${rps} | ${ms(route.latency_p50_ms)} | ${ms(route.latency_p99_ms)} | ${ratioText(route.ratio)} | ${ratioText(route.hono_ratio)} | ${cpu} | ${ratioText(cpuRatio(route))} | ${spreadText(route.spread)} | ${describeExact(route.exact)} |`;
 };
 
 /** One cell of the scaling table: requests/s, p99, and the lab over each floor (req/s; CPU vs Hono). */
-const scalingCell = (route: RouteResult | undefined): string => {
+const scalingCell = (route: RouteResult | undefined, slow: Set<string>): string => {
   if (route === undefined || !route.available) return '—';
-  return `${integer(route.requests_per_s ?? 0)} · ${ms(route.latency_p99_ms)} · ${ratioText(route.ratio)} / ${ratioText(route.hono_ratio)} · ${ratioText(cpuRatio(route))}`;
+  return `${integer(route.requests_per_s ?? 0)} · ${ms(route.latency_p99_ms)} · ${ratioText(route.ratio)} / ${ratioText(route.hono_ratio)} · ${ratioText(cpuRatio(route))}${slow.has(route.route) ? ' ⚠' : ''}`;
 };
 
 /** The file counter's group commits at each worker count: where its time goes as workers are added. */
@@ -77,6 +96,7 @@ const scalingSection = (result: BenchResult): string[] => {
   if (steps.length === 0) return [];
   const paths = result.options.routes;
   const head = steps.map((step) => `${step.workers} worker${step.workers === 1 ? '' : 's'}`);
+  const slow = new Map(steps.map((step) => [step.workers, slowMachineRoutes(step.routes)]));
   const floors = steps.map((step) => {
     const local =
       step.routes.find((route) => route.route === '/counter/local' && route.available) ??
@@ -88,13 +108,20 @@ const scalingSection = (result: BenchResult): string[] => {
   return [
     `## Scaling: ${steps.map((step) => step.workers).join(', ')} workers`,
     '',
-    `Each cell: requests/s · p99 · × bare / × Hono (requests/s) · CPU per request × Hono. Every worker count has its own floors, started with as many workers and interleaved with each route as above; this machine has ${result.machine.cpus} cores, so past ${result.machine.cpus} workers the processes share them.`,
+    `Each cell: requests/s · p99 · × bare / × Hono (requests/s) · CPU per request × Hono. Every worker count has its own floors, started with as many workers and interleaved with each route as above; this machine has ${result.machine.cpus} cores, so past ${result.machine.cpus} workers the processes share them. ⚠: the Hono floor itself spent more than ${SLOW_MACHINE} × its usual CPU per request at that worker count (the lower quartile over the routes) — the machine was slower while that cell was measured, for all three sides: read its ratios, not its requests/s.`,
     '',
     `| route | ${head.join(' | ')} |`,
     `| --- | ${steps.map(() => '---:').join(' | ')} |`,
     ...paths.map(
       (path) =>
-        `| \`${path}\` | ${steps.map((step) => scalingCell(step.routes.find((route) => route.route === path))).join(' | ')} |`,
+        `| \`${path}\` | ${steps
+          .map((step) =>
+            scalingCell(
+              step.routes.find((route) => route.route === path),
+              slow.get(step.workers) ?? new Set(),
+            ),
+          )
+          .join(' | ')} |`,
     ),
     '',
     `Floors, alongside \`/counter/local\`: ${floors.join('; ')}.`,
@@ -169,7 +196,7 @@ export const formatReport = (result: BenchResult): string => {
     `- load: autocannon in its own process, ${options.connections} keep-alive connections, ${options.duration_s} s per measurement. Each route is measured A B C C B A (bare, Hono, lab, lab, Hono, bare), so a drift of the machine weighs on every side alike; requests/s is a side's better run (other processes can only slow a run down) and each ratio compares better runs of the same six.`,
     '- runs differ: how far apart the two runs of a side were (of the better one), the widest of the three sides; ⚠ above 20 %, when something else on the machine took CPU and the figures on that row deserve a second run.',
     "- p50 / p99: autocannon's latency percentiles in whole milliseconds, from the lab's better run.",
-    "- CPU µs/req: CPU time (user + system, from /proc/<pid>/stat) the server's processes spent per answered request, mean of a side's two runs — the lab's primary, workers and the bench's redis-server; each floor's primary and workers. Other load on the machine moves it less than requests/s, so the targets on the lab's own overhead are judged on it.",
+    `- CPU µs/req: CPU time (user + system, from /proc/<pid>/stat) the server's processes spent per answered request, mean of a side's two runs — the lab's primary, workers and the bench's redis-server; each floor's primary and workers. Other load on the machine moves it less than requests/s, so the targets on the lab's own overhead are judged on it. ⚠ after it: the Hono floor spent more than ${SLOW_MACHINE} × its usual CPU per request (the lower quartile over the routes) (the machine was slower then; this shared 2-core machine has such spells, and they slow every side alike).`,
     `- exact: after the timed runs, autocannon sends exactly ${result.routes.find((route) => route.exact !== null)?.exact?.requests ?? 'N'} requests (amount mode: every request gets its answer, no socket is cut at a deadline) and the counter must move by the number of 2xx answers. Per-worker counters are summed from \`/cluster\`.`,
     `- warm: before a route's timed runs, each side answers ${WARM_UP_REQUESTS.toLocaleString('en-US')} requests that are not measured, so that V8 has optimised what the route runs; user routes are warm too: ids 1–5 are cached in every worker first, and autocannon cycles over them.`,
     '',
@@ -177,7 +204,7 @@ export const formatReport = (result: BenchResult): string => {
     '',
     '| route | requests/s | p50 | p99 | × bare | × Hono | CPU µs/req lab / Hono / bare | CPU × Hono | runs differ | exact |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...result.routes.map(routeRow),
+    ...result.routes.map((route) => routeRow(route, slowMachineRoutes(result.routes))),
     '',
     ...scalingSection(result),
     '## Targets',
