@@ -4,6 +4,7 @@ import { SCALING_REASONS } from './explain.js';
 import { WARM_UP_REQUESTS } from './measure-route.js';
 import type { BenchResult, ExactCheck, FleetComparison, RouteResult, TargetResult } from './result.js';
 import { SETTLE_LIMIT_S } from './system.js';
+import { whyNotMet } from './why-not-met.js';
 
 const integer = (value: number): string => Math.round(value).toLocaleString('en-US');
 const ms = (value: number | null): string => {
@@ -164,6 +165,12 @@ export const formatProgressLine = (index: number, total: number, route: RouteRes
 const targetRow = (target: TargetResult): string =>
   `| ${target.target} | ${target.detail} | ${target.met === null ? 'not measured' : target.met ? 'met' : '**not met**'} |`;
 
+/** Under the Targets table: what was measured about each one this run missed. */
+const notMetSection = (result: BenchResult): string[] => {
+  const reasons = whyNotMet(result, result.targets);
+  return reasons.length === 0 ? [] : ['### Targets not met: what was measured', '', ...reasons, ''];
+};
+
 export const formatReport = (result: BenchResult): string => {
   const { machine, options } = result;
   const lines = [
@@ -213,6 +220,7 @@ export const formatReport = (result: BenchResult): string => {
     '| --- | --- | --- |',
     ...result.targets.map(targetRow),
     '',
+    ...notMetSection(result),
   ];
   const file = result.file_comparison;
   if (file !== null) {
