@@ -66,7 +66,7 @@ const tooLarge = (response: ServerResponse): void =>
  * answer (3 % of 1 MB POSTs with a length did, 25 % of chunked ones, on loopback). So the rest of the
  * body is read and thrown away first, and the 413 goes out once it has all arrived: the close is then
  * a clean FIN. Not for ever: after DRAIN_BYTES in all, or DRAIN_MS, it is answered as it stands
- * (a client still writing may then miss the answer). If the app answered first, that answer stands.
+ * (a client still writing may then miss the answer). The app never runs for a refused body.
  */
 const refuseBody = (request: IncomingMessage, response: ServerResponse, read: number): void => {
   let total = read;
@@ -74,7 +74,7 @@ const refuseBody = (request: IncomingMessage, response: ServerResponse, read: nu
     clearTimeout(timer);
     request.off('data', count);
     request.off('end', answer);
-    if (!response.headersSent) tooLarge(response);
+    tooLarge(response);
   };
   const count = (chunk: Buffer): void => {
     total += chunk.length;
@@ -138,8 +138,9 @@ const hasHost = (rawHeaders: readonly string[]): boolean => {
  * No route reads a body, but one must still arrive whole before anything answers: an answer that
  * closes the connection (the client asked for it, or a 413) while the body is still coming resets
  * it, and the client, still writing, gets EPIPE instead of the answer (a quarter of 1 MB chunked
- * POSTs did, when the app answered beside them). So `next` — the app — runs once the body has
- * ended, read and thrown away; a body over MAX_BODY_BYTES gets the 413 instead (refuseBody).
+ * POSTs did when the 413 went out at the limit, and some still did when the app answered beside
+ * the body). So `next` — the app — runs once the body has ended, read and thrown away; a body over
+ * MAX_BODY_BYTES gets the 413 instead (refuseBody), and the app does not run.
  */
 const readBodyThen = (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
   const announced = Number(request.headers['content-length'] ?? 0);
