@@ -32,7 +32,7 @@ const REASONS: Record<string, Reason> = {
   'rss-after-load':
     "What stays is the code V8 compiled for the routes the load ran, and the filled caches, not garbage: a heap snapshot of such a worker held 12 MB live, 5.4 MB of it compiled code. After one route's load a worker comes back within 10 % (RssAnon 30.7 → 66.3 → 34.0 MB: test/cluster/memory.test.ts).",
   'idle-rss':
-    'A worker is a whole Node.js process with the lab loaded (Hono, ioredis, prom-client, lru-cache, proper-lockfile) before it answers anything: see "RSS after start". After a load, as for the target above.',
+    'A worker is a whole Node.js process with the lab loaded (Hono, ioredis, prom-client, lru-cache, proper-lockfile) before it answers anything: see "RSS after start". After a load, see the idle worker after the load.',
   'ready-4-workers': (result) => {
     const one = result.scaling.find((step) => step.workers === 1);
     const alone =
