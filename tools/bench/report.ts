@@ -42,6 +42,9 @@ export const slowMachineRoutes = (routes: readonly RouteResult[]): Set<string> =
   );
 };
 
+/** ' ⚠' after a figure measured while the machine was slow (slowMachineRoutes). */
+const slowMark = (route: RouteResult, slow: ReadonlySet<string>): string => (slow.has(route.route) ? ' ⚠' : '');
+
 const ratioText = (value: number | null | undefined): string => (value == null ? '—' : value.toFixed(2));
 const spreadText = (value: number | null): string =>
   value === null ? '—' : `${Math.round(value * 100)} %${value > NOISY_SPREAD ? ' ⚠' : ''}`;
@@ -50,21 +53,21 @@ const cpuRatio = (route: RouteResult): number | null =>
     ? null
     : route.cpu_us_per_request / route.hono_cpu_us_per_request;
 
-const routeRow = (route: RouteResult, slow: Set<string>): string => {
+const routeRow = (route: RouteResult, slow: ReadonlySet<string>): string => {
   if (!route.available) return `| \`${route.route}\` | not available | | | | | | | | ${route.reason ?? ''} |`;
   const failures = route.non_2xx + route.errors;
   const rps = `${integer(route.requests_per_s ?? 0)}${failures > 0 ? ` (${integer(failures)} failed)` : ''}`;
   const cpu =
     route.cpu_us_per_request === null || route.baseline_cpu_us_per_request === null
       ? '—'
-      : `${integer(route.cpu_us_per_request)} / ${integer(route.hono_cpu_us_per_request ?? 0)} / ${integer(route.baseline_cpu_us_per_request)}${slow.has(route.route) ? ' ⚠' : ''}`;
+      : `${integer(route.cpu_us_per_request)} / ${integer(route.hono_cpu_us_per_request ?? 0)} / ${integer(route.baseline_cpu_us_per_request)}${slowMark(route, slow)}`;
   return `| \`${route.route}\` | ${rps} | ${ms(route.latency_p50_ms)} | ${ms(route.latency_p99_ms)} | ${ratioText(route.ratio)} | ${ratioText(route.hono_ratio)} | ${cpu} | ${ratioText(cpuRatio(route))} | ${spreadText(route.spread)} | ${describeExact(route.exact)} |`;
 };
 
 /** One cell of the scaling table: requests/s, p99, and the lab over each floor (req/s; CPU vs Hono). */
-const scalingCell = (route: RouteResult | undefined, slow: Set<string>): string => {
+const scalingCell = (route: RouteResult | undefined, slow: ReadonlySet<string>): string => {
   if (route === undefined || !route.available) return '—';
-  return `${integer(route.requests_per_s ?? 0)} · ${ms(route.latency_p99_ms)} · ${ratioText(route.ratio)} / ${ratioText(route.hono_ratio)} · ${ratioText(cpuRatio(route))}${slow.has(route.route) ? ' ⚠' : ''}`;
+  return `${integer(route.requests_per_s ?? 0)} · ${ms(route.latency_p99_ms)} · ${ratioText(route.ratio)} / ${ratioText(route.hono_ratio)} · ${ratioText(cpuRatio(route))}${slowMark(route, slow)}`;
 };
 
 /** The file counter's group commits at each worker count: where its time goes as workers are added. */
@@ -97,7 +100,8 @@ const scalingSection = (result: BenchResult): string[] => {
   if (steps.length === 0) return [];
   const paths = result.options.routes;
   const head = steps.map((step) => `${step.workers} worker${step.workers === 1 ? '' : 's'}`);
-  const slow = new Map(steps.map((step) => [step.workers, slowMachineRoutes(step.routes)]));
+  // Judged once per worker count, against that count's own floors.
+  const slow = steps.map((step) => slowMachineRoutes(step.routes));
   const floors = steps.map((step) => {
     const local =
       step.routes.find((route) => route.route === '/counter/local' && route.available) ??
@@ -116,10 +120,10 @@ const scalingSection = (result: BenchResult): string[] => {
     ...paths.map(
       (path) =>
         `| \`${path}\` | ${steps
-          .map((step) =>
+          .map((step, index) =>
             scalingCell(
               step.routes.find((route) => route.route === path),
-              slow.get(step.workers) ?? new Set(),
+              slow[index] ?? new Set(),
             ),
           )
           .join(' | ')} |`,
@@ -173,6 +177,7 @@ const notMetSection = (result: BenchResult): string[] => {
 
 export const formatReport = (result: BenchResult): string => {
   const { machine, options } = result;
+  const slow = slowMachineRoutes(result.routes);
   const lines = [
     '# Benchmarks',
     '',
@@ -211,7 +216,7 @@ export const formatReport = (result: BenchResult): string => {
     '',
     '| route | requests/s | p50 | p99 | × bare | × Hono | CPU µs/req lab / Hono / bare | CPU × Hono | runs differ | exact |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...result.routes.map((route) => routeRow(route, slowMachineRoutes(result.routes))),
+    ...result.routes.map((route) => routeRow(route, slow)),
     '',
     ...scalingSection(result),
     '## Targets',

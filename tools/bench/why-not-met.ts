@@ -6,6 +6,8 @@ import type { BenchResult, TargetResult } from './result.js';
 const OWN_WORK =
   "Not the lab's code. Counted in instructions instead of seconds (valgrind's callgrind on one worker: 4,000 warm-up requests, then windows of 5,000, which agree to about 1 % whatever else the machine does), the lab's worker executes 99.5k instructions per `/counter/local` request against the Hono floor's 99.9k, and 102.6k per `/user/lru/1` against 107.6k (with its stats report left out: under valgrind requests run about 50 × slower while the report still goes ten times a second, so it weighs 50 × more there than here, where it is 0.1 % of a core). What the CPU column adds beyond the worker: the lab's primary (about 1–2.5 µs per request, read from /proc: the workers' reports and their feed, and its collections) and the bench's redis-server, which the floors do not have. The rest is CPU time without more instructions, and it moves from run to run on this shared VM: the same server loaded right after itself cost 38–39 µs a request, right after another server 52–58.";
 
+const RPS_FOLLOWS_CPU = 'Requests/s follow the CPU per request above, on two cores the load generator shares.';
+
 type Reason = string | ((result: BenchResult) => string);
 
 /** Below the platform floor by what the framework floor already is below it. */
@@ -21,8 +23,8 @@ const framework = (result: BenchResult, path: string): string => {
 const REASONS: Record<string, Reason> = {
   'local-cpu-vs-hono': OWN_WORK,
   'lru-cpu-vs-hono': OWN_WORK,
-  'local-rps-vs-hono': 'Requests/s follow the CPU per request above, on two cores the load generator shares.',
-  'lru-rps-vs-hono': 'Requests/s follow the CPU per request above, on two cores the load generator shares.',
+  'local-rps-vs-hono': RPS_FOLLOWS_CPU,
+  'lru-rps-vs-hono': RPS_FOLLOWS_CPU,
   'local-vs-baseline': (result) => framework(result, '/counter/local'),
   'lru-vs-baseline': (result) => framework(result, '/user/lru/:id'),
   'redis-vs-local':
